@@ -1,0 +1,55 @@
+# zabd — a ZooKeeper server in Go. See README.md.
+GO      ?= go
+BIN     := bin/zabd
+PKGS    := ./...
+# The fuzz budget per target in `make test` (issue 2 asks for >= 2 min in total).
+FUZZTIME ?= 10s
+
+.PHONY: all build run test unit fuzz compat bench lint deps clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/zabd
+
+run: build
+	./$(BIN) start-foreground
+
+# deps installs the Debian packages the compat tests drive (real ZooKeeper,
+# zkCli.sh, kazoo). It needs root and does nothing when they are present.
+DEB_PKGS := zookeeper zookeeper-bin python3-kazoo
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+test: deps build
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(MAKE) fuzz
+
+unit:
+	$(GO) test -short -count=1 $(PKGS)
+
+fuzz:
+	@set -e; for spec in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -ho '^func Fuzz[A-Za-z0-9_]*' /dev/null | sort -u); do :; done; \
+	for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+		dir=$$(dirname $$f); \
+		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$f | sed 's/^func //'); do \
+			echo "fuzz $$dir $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./jute/... ./server/...
+	$(GO) run ./cmd/zabd-bench -clients 32
+
+lint:
+	gofmt -l . | (! grep .)
+	$(GO) vet $(PKGS)
+
+clean:
+	rm -rf bin data
