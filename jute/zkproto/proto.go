@@ -243,26 +243,46 @@ func (r *SetDataRequest) Decode(d *jute.Decoder) {
 // SetDataTxn has the SetDataRequest layout; Version is the new version.
 type SetDataTxn = SetDataRequest
 
-// ReconfigRequest changes the ensemble membership.
+// ReconfigRequest changes the ensemble membership. The three strings are
+// nullable: nil is a null ustring (length -1). NB: null and "" differ, as
+// PrepRequestProcessor.pRequest2Txn (3.8.0) branches on newMembers != null
+// (non-incremental) and on joiningServers/leavingServers != null, and zkCli's
+// "reconfig -remove 3" sends the other two as null.
 type ReconfigRequest struct {
-	JoiningServers string
-	LeavingServers string
-	NewMembers     string
+	JoiningServers *string
+	LeavingServers *string
+	NewMembers     *string
 	CurConfigID    int64
 }
 
 func (r *ReconfigRequest) Encode(e *jute.Encoder) {
-	e.String(r.JoiningServers)
-	e.String(r.LeavingServers)
-	e.String(r.NewMembers)
+	encodeNullableString(e, r.JoiningServers)
+	encodeNullableString(e, r.LeavingServers)
+	encodeNullableString(e, r.NewMembers)
 	e.Int64(r.CurConfigID)
 }
 
 func (r *ReconfigRequest) Decode(d *jute.Decoder) {
-	r.JoiningServers = d.String()
-	r.LeavingServers = d.String()
-	r.NewMembers = d.String()
+	r.JoiningServers = decodeNullableString(d)
+	r.LeavingServers = decodeNullableString(d)
+	r.NewMembers = decodeNullableString(d)
 	r.CurConfigID = d.Int64()
+}
+
+func encodeNullableString(e *jute.Encoder, s *string) {
+	if s == nil {
+		e.NullString()
+		return
+	}
+	e.String(*s)
+}
+
+func decodeNullableString(d *jute.Decoder) *string {
+	s, null := d.NullableString()
+	if null || d.Err() != nil {
+		return nil
+	}
+	return &s
 }
 
 // StatResponse is the layout of SetDataResponse, SetACLResponse and
