@@ -2,14 +2,63 @@ package server
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 
+	"github.com/zabd/zabd/persistence"
+	"github.com/zabd/zabd/persistence/txnlog"
 	"github.com/zabd/zabd/server/config"
 )
 
 // Run serves cfg until ctx is cancelled. It returns when every goroutine it
 // started has stopped.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	return errors.New("server: not implemented yet")
+	if !cfg.Standalone() {
+		return fmt.Errorf("server: ensemble mode (server.N lines) is not implemented yet")
+	}
+	if err := os.MkdirAll(cfg.DataLogDir, 0o755); err != nil {
+		return fmt.Errorf("server: data log dir: %w", err)
+	}
+	if !cfg.ForceSync {
+		log.Warn("forceSync=no: acknowledged writes can be lost on power failure")
+	}
+	store, err := persistence.Open(persistence.Options{
+		Dir:       filepath.Join(cfg.DataLogDir, "zabd"),
+		ForceSync: cfg.ForceSync,
+		Logger:    log,
+	})
+	if err != nil {
+		return err
+	}
+	s, err := New(cfg, log, &storeLog{store: store, log: store.Log()})
+	if err != nil {
+		_ = store.Close()
+		return err
+	}
+	return s.Serve(ctx)
 }
+
+// storeLog adapts the badger store to TxnLog.
+type storeLog struct {
+	store *persistence.Store
+	log   *txnlog.Log
+	buf   []txnlog.Entry
+}
+
+func (l *storeLog) Append(batch []LogEntry) error {
+	l.buf = l.buf[:0]
+	for _, e := range batch {
+		l.buf = append(l.buf, txnlog.Entry{Zxid: e.Zxid, Data: e.Data})
+	}
+	return l.log.Append(l.buf)
+}
+
+func (l *storeLog) Iterate(after int64, fn func(zxid int64, data []byte) error) error {
+	return l.log.Iterate(after, fn)
+}
+
+func (l *storeLog) LastZxid() int64 { return l.log.LastZxid() }
+
+func (l *storeLog) Close() error { return l.store.Close() }

@@ -1,0 +1,139 @@
+package server
+
+import (
+	"sync"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/zabd/zabd/jute"
+	"github.com/zabd/zabd/jute/zkproto"
+)
+
+// conn is one client connection.
+//
+// Fields above mu are owned by the connection's event loop. mu guards the
+// session binding, auth ids and the per-session order (pending); outMu
+// guards the outbox. Lock order: conn.mu, then the data tree, then outMu
+// (outMu is a leaf lock; watch triggers take it under the tree's write lock).
+type conn struct {
+	s      *Server
+	gc     gnet.Conn
+	remote string // client IP, for the ip ACL scheme and cons
+
+	// Loop-owned.
+	handshaken bool
+	fourLetter bool
+
+	mu       sync.Mutex
+	session  int64
+	timeout  int32
+	auth     []zkproto.Id
+	pending  []*request // requests behind the oldest write still in flight
+	inflight int        // writes submitted, not yet replied
+	closing  bool       // no more requests accepted
+	stats    connStats
+
+	outMu     sync.Mutex
+	out       []byte
+	spare     []byte
+	scheduled bool // a flush is scheduled (Wake sent or inside OnTraffic)
+	closeNow  bool // close after the next flush
+}
+
+type connStats struct {
+	received, sent int64
+	lastOp         zkproto.OpCode
+	lastZxid       int64
+	lastLatencyNs  int64
+	connectedMs    int64
+}
+
+// Notify queues a watch event: ReplyHeader{xid -1, zxid -1, 0} and the
+// WatcherEvent, as ServerCnxn.process sends it. Called under the tree's
+// write lock (watch.Watcher).
+func (c *conn) Notify(typ zkproto.EventType, path string) {
+	c.outMu.Lock()
+	e := jute.Encoder{Buf: c.out}
+	buf, off := jute.AppendFrame(e.Buf)
+	e.Buf = buf
+	hdr := zkproto.ReplyHeader{Xid: zkproto.XidWatchEvent, Zxid: -1}
+	hdr.Encode(&e)
+	ev := zkproto.WatcherEvent{Type: typ, State: zkproto.StateSyncConnected, Path: path}
+	ev.Encode(&e)
+	jute.FinishFrame(e.Buf, off)
+	c.out = e.Buf
+	c.wakeLocked()
+	c.outMu.Unlock()
+}
+
+// reply queues one reply frame: the header and an optional body.
+func (c *conn) reply(hdr zkproto.ReplyHeader, body jute.Record) {
+	c.outMu.Lock()
+	e := jute.Encoder{Buf: c.out}
+	buf, off := jute.AppendFrame(e.Buf)
+	e.Buf = buf
+	hdr.Encode(&e)
+	if body != nil && hdr.Err == zkproto.Ok {
+		body.Encode(&e)
+	}
+	jute.FinishFrame(e.Buf, off)
+	c.out = e.Buf
+	c.wakeLocked()
+	c.outMu.Unlock()
+}
+
+// writeRaw queues bytes as they are (connect responses, 4lw output).
+func (c *conn) writeRaw(b []byte) {
+	c.outMu.Lock()
+	c.out = append(c.out, b...)
+	c.wakeLocked()
+	c.outMu.Unlock()
+}
+
+// closeAfterFlush closes the connection once everything queued is written.
+func (c *conn) closeAfterFlush() {
+	c.outMu.Lock()
+	c.closeNow = true
+	c.wakeLocked()
+	c.outMu.Unlock()
+}
+
+func (c *conn) wakeLocked() {
+	if c.scheduled {
+		return
+	}
+	c.scheduled = true
+	if err := c.gc.Wake(nil); err != nil {
+		c.scheduled = false
+	}
+}
+
+// beginLoop is called at the start of OnTraffic: appends made while the loop
+// holds the connection need no Wake, the loop flushes at the end.
+func (c *conn) beginLoop() {
+	c.outMu.Lock()
+	c.scheduled = true
+	c.outMu.Unlock()
+}
+
+// flush writes the outbox on the event loop. It reports whether the
+// connection must now be closed.
+func (c *conn) flush() bool {
+	c.outMu.Lock()
+	out := c.out
+	c.out = c.spare[:0]
+	c.scheduled = false
+	closeNow := c.closeNow
+	c.outMu.Unlock()
+	if len(out) > 0 {
+		_, _ = c.gc.Write(out) // gnet copies what it cannot write at once
+	}
+	c.outMu.Lock()
+	if cap(out) <= 64<<10 {
+		c.spare = out[:0]
+	} else {
+		c.spare = nil
+	}
+	c.outMu.Unlock()
+	return closeNow
+}

@@ -1,0 +1,237 @@
+package datatree
+
+import (
+	"fmt"
+
+	"github.com/zabd/zabd/jute"
+	"github.com/zabd/zabd/jute/zkproto"
+)
+
+// Result is the outcome of applying one txn. For a multi, Multi holds one
+// Result per sub-txn and Type is each sub-txn's (possibly error) type.
+type Result struct {
+	Type  zkproto.OpCode
+	Err   zkproto.Code
+	Path  string
+	Stat  zkproto.Stat
+	Multi []Result
+}
+
+// Apply applies a committed txn. The caller holds the write lock. Replaying
+// a txn whose effects are already present (a fuzzy snapshot) leaves the tree
+// as it was, as DataTree.processTxn does.
+func (t *Tree) Apply(hdr *zkproto.TxnHeader, txn jute.Record) Result {
+	r := t.apply(hdr, hdr.Type, txn)
+	if hdr.Zxid > t.lastZxid {
+		t.lastZxid = hdr.Zxid
+	}
+	return r
+}
+
+func (t *Tree) apply(hdr *zkproto.TxnHeader, typ zkproto.OpCode, txn jute.Record) Result {
+	r := Result{Type: typ}
+	switch x := txn.(type) {
+	case *zkproto.CreateTxn:
+		owner := int64(0)
+		if x.Ephemeral {
+			owner = hdr.ClientID
+		}
+		r.Path = x.Path
+		r.Err = t.create(x.Path, x.Data, x.ACL, owner, x.ParentCVersion, hdr.Zxid, hdr.Time, &r.Stat)
+	case *zkproto.CreateContainerTxn:
+		r.Path = x.Path
+		r.Err = t.create(x.Path, x.Data, x.ACL, ContainerOwner, x.ParentCVersion, hdr.Zxid, hdr.Time, &r.Stat)
+	case *zkproto.CreateTTLTxn:
+		r.Path = x.Path
+		r.Err = t.create(x.Path, x.Data, x.ACL, TTLOwner(x.TTL), x.ParentCVersion, hdr.Zxid, hdr.Time, &r.Stat)
+	case *zkproto.PathOnly: // DeleteTxn
+		r.Path = x.Path
+		r.Err = t.delete(x.Path, hdr.Zxid)
+	case *zkproto.SetDataRequest: // SetDataTxn
+		r.Path = x.Path
+		r.Err = t.setData(x.Path, x.Data, x.Version, hdr.Zxid, hdr.Time, &r.Stat)
+	case *zkproto.SetACLRequest: // SetACLTxn
+		r.Path = x.Path
+		r.Err = t.setACL(x.Path, x.ACL, x.Version, &r.Stat)
+	case *zkproto.PathVersion: // CheckVersionTxn
+		r.Path = x.Path
+	case *zkproto.StringsRecord: // CloseSessionTxn
+		t.closeSession(hdr.ClientID, x.Strings, hdr.Zxid)
+	case *zkproto.IntRecord:
+		if typ == zkproto.OpError {
+			r.Err = zkproto.Code(x.N)
+		}
+		// CreateSessionTxn: sessions live in the session table.
+	case *zkproto.MultiTxn:
+		r.Multi = t.applyMulti(hdr, x)
+	case nil:
+		if typ == zkproto.OpCloseSession {
+			t.closeSession(hdr.ClientID, nil, hdr.Zxid)
+		}
+	default:
+		panic(fmt.Sprintf("datatree: unexpected txn %T for %v", txn, typ))
+	}
+	return r
+}
+
+// applyMulti applies the sub-txns of a multi. If any sub-txn is an error the
+// whole multi failed in prep: nothing is applied, ops before the failure
+// report Ok and ops after it RuntimeInconsistency, as DataTree.processTxn
+// reports them.
+func (t *Tree) applyMulti(hdr *zkproto.TxnHeader, m *zkproto.MultiTxn) []Result {
+	failed := false
+	for _, s := range m.Txns {
+		if s.Type == zkproto.OpError {
+			failed = true
+			break
+		}
+	}
+	out := make([]Result, 0, len(m.Txns))
+	postFailed := false
+	for _, s := range m.Txns {
+		if failed {
+			code := zkproto.Ok
+			if s.Type == zkproto.OpError {
+				var e zkproto.ErrorTxn
+				if err := jute.Unmarshal(s.Data, &e); err == nil {
+					code = zkproto.Code(e.N)
+				}
+				postFailed = true
+			} else if postFailed {
+				code = zkproto.ErrRuntimeInconsistency
+			}
+			out = append(out, Result{Type: zkproto.OpError, Err: code})
+			continue
+		}
+		rec := zkproto.NewTxn(s.Type)
+		if rec == nil {
+			out = append(out, Result{Type: zkproto.OpError, Err: zkproto.ErrMarshallingError})
+			continue
+		}
+		if err := jute.Unmarshal(s.Data, rec); err != nil {
+			out = append(out, Result{Type: zkproto.OpError, Err: zkproto.ErrMarshallingError})
+			continue
+		}
+		out = append(out, t.apply(hdr, s.Type, rec))
+	}
+	return out
+}
+
+func (t *Tree) create(path string, data []byte, acl []zkproto.ACL, owner int64, parentCVersion int32, zxid, time int64, st *zkproto.Stat) zkproto.Code {
+	parentPath, name := Split(path)
+	parent := t.nodes[parentPath]
+	if parent == nil {
+		return zkproto.ErrNoNode
+	}
+	if _, ok := parent.Children[name]; ok {
+		return zkproto.ErrNodeExists
+	}
+	if parentCVersion == -1 {
+		parentCVersion = parent.Stat.Cversion + 1
+	}
+	if parentCVersion > parent.Stat.Cversion {
+		parent.Stat.Cversion = parentCVersion
+		parent.Stat.Pzxid = zxid
+	}
+	n := &Node{
+		Data: data,
+		ACL:  acl,
+		Stat: zkproto.StatPersisted{
+			Czxid: zxid, Mzxid: zxid, Ctime: time, Mtime: time,
+			EphemeralOwner: owner, Pzxid: zxid,
+		},
+	}
+	if parent.Children == nil {
+		parent.Children = make(map[string]struct{})
+	}
+	parent.Children[name] = struct{}{}
+	t.nodes[path] = n
+	switch KindOf(owner) {
+	case OwnerSession:
+		set := t.ephemerals[owner]
+		if set == nil {
+			set = make(map[string]struct{})
+			t.ephemerals[owner] = set
+		}
+		set[path] = struct{}{}
+	case OwnerContainer:
+		t.containers[path] = struct{}{}
+	case OwnerTTL:
+		t.ttls[path] = struct{}{}
+	}
+	n.StatOf(st)
+	t.fire(zkproto.EventNodeCreated, path)
+	t.fire(zkproto.EventNodeChildrenChanged, parentPath)
+	return zkproto.Ok
+}
+
+func (t *Tree) delete(path string, zxid int64) zkproto.Code {
+	parentPath, name := Split(path)
+	parent := t.nodes[parentPath]
+	if parent == nil {
+		return zkproto.ErrNoNode
+	}
+	n := t.nodes[path]
+	if n == nil {
+		return zkproto.ErrNoNode
+	}
+	delete(parent.Children, name)
+	parent.Stat.Cversion++
+	if zxid > parent.Stat.Pzxid {
+		parent.Stat.Pzxid = zxid
+	}
+	delete(t.nodes, path)
+	switch owner := n.Stat.EphemeralOwner; KindOf(owner) {
+	case OwnerSession:
+		if set := t.ephemerals[owner]; set != nil {
+			delete(set, path)
+			if len(set) == 0 {
+				delete(t.ephemerals, owner)
+			}
+		}
+	case OwnerContainer:
+		delete(t.containers, path)
+	case OwnerTTL:
+		delete(t.ttls, path)
+	}
+	t.fire(zkproto.EventNodeDeleted, path)
+	t.fire(zkproto.EventNodeChildrenChanged, parentPath)
+	return zkproto.Ok
+}
+
+func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64, st *zkproto.Stat) zkproto.Code {
+	n := t.nodes[path]
+	if n == nil {
+		return zkproto.ErrNoNode
+	}
+	n.Data = data
+	n.Stat.Version = version
+	n.Stat.Mzxid = zxid
+	n.Stat.Mtime = time
+	n.StatOf(st)
+	t.fire(zkproto.EventNodeDataChanged, path)
+	return zkproto.Ok
+}
+
+func (t *Tree) setACL(path string, acl []zkproto.ACL, version int32, st *zkproto.Stat) zkproto.Code {
+	n := t.nodes[path]
+	if n == nil {
+		return zkproto.ErrNoNode
+	}
+	n.ACL = acl
+	n.Stat.Aversion = version
+	n.StatOf(st)
+	return zkproto.Ok
+}
+
+// closeSession deletes paths (or, when nil, every ephemeral of the session),
+// deepest first.
+func (t *Tree) closeSession(session int64, paths []string, zxid int64) {
+	if paths == nil {
+		paths = t.Ephemerals(session)
+	}
+	for i := len(paths) - 1; i >= 0; i-- {
+		t.delete(paths[i], zxid)
+	}
+	delete(t.ephemerals, session)
+}

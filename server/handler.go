@@ -1,0 +1,313 @@
+package server
+
+import (
+	"bytes"
+	"encoding/binary"
+	"net"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/zabd/zabd/jute"
+	"github.com/zabd/zabd/jute/zkproto"
+	"github.com/zabd/zabd/server/session"
+)
+
+// handler is the gnet event handler of the client port. Its callbacks run on
+// the event loops and never block: they frame, decode, serve reads and hand
+// writes to prep.
+type handler struct {
+	gnet.BuiltinEventEngine
+	s   *Server
+	eng gnet.Engine
+}
+
+func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
+	h.eng = eng
+	h.s.log.Info("serving clients", "port", h.s.cfg.ClientPort)
+	return gnet.None
+}
+
+func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	s := h.s
+	c := &conn{s: s, gc: gc}
+	if a, ok := gc.RemoteAddr().(*net.TCPAddr); ok {
+		c.remote = a.IP.String()
+	}
+	c.auth = []zkproto.Id{{Scheme: "ip", ID: c.remote}}
+	c.stats.connectedMs = time.Now().UnixMilli()
+	s.mu.Lock()
+	if max := s.cfg.MaxClientCnxns; max > 0 && s.perIP[c.remote] >= max {
+		s.mu.Unlock()
+		s.log.Warn("too many connections from one address", "ip", c.remote, "max", max)
+		return nil, gnet.Close
+	}
+	s.perIP[c.remote]++
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	gc.SetContext(c)
+	return nil, gnet.None
+}
+
+func (h *handler) OnClose(gc gnet.Conn, _ error) gnet.Action {
+	c, _ := gc.Context().(*conn)
+	if c == nil {
+		return gnet.None
+	}
+	s := h.s
+	c.mu.Lock()
+	c.closing = true
+	id := c.session
+	c.mu.Unlock()
+	s.mu.Lock()
+	delete(s.conns, c)
+	if s.perIP[c.remote]--; s.perIP[c.remote] <= 0 {
+		delete(s.perIP, c.remote)
+	}
+	if id != 0 && s.bySess[id] == c {
+		delete(s.bySess, id)
+	}
+	s.mu.Unlock()
+	s.watches.RemoveWatcher(c)
+	return gnet.None
+}
+
+func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
+	c, _ := gc.Context().(*conn)
+	if c == nil {
+		return gnet.Close
+	}
+	c.beginLoop()
+	action := h.read(c)
+	if c.flush() || action == gnet.Close {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+// read consumes every complete frame in the inbound buffer.
+func (h *handler) read(c *conn) gnet.Action {
+	s := h.s
+	gc := c.gc
+	for {
+		n := gc.InboundBuffered()
+		if n == 0 {
+			return gnet.None
+		}
+		if !c.handshaken && !c.fourLetter && n >= 4 {
+			head, _ := gc.Peek(4)
+			if cmd := string(head); isFourLetterWord(cmd) {
+				c.fourLetter = true
+				_, _ = gc.Discard(4)
+				c.writeRaw([]byte(s.fourLetter(cmd)))
+				c.closeAfterFlush()
+				return gnet.None
+			}
+		}
+		if c.fourLetter {
+			_, _ = gc.Discard(n)
+			return gnet.None
+		}
+		buf, _ := gc.Peek(n)
+		body, size, err := jute.SplitFrame(buf, s.cfg.JuteMaxBuffer)
+		if err != nil {
+			s.log.Warn("closing connection", "remote", c.remote, "err", err)
+			return gnet.Close
+		}
+		if size == 0 {
+			return gnet.None
+		}
+		var action gnet.Action
+		if !c.handshaken {
+			action = h.connect(c, body)
+		} else {
+			action = h.request(c, body)
+		}
+		_, _ = gc.Discard(size)
+		if action != gnet.None {
+			return action
+		}
+	}
+}
+
+// connect handles the first frame of a connection: a ConnectRequest.
+func (h *handler) connect(c *conn, body []byte) gnet.Action {
+	s := h.s
+	var req zkproto.ConnectRequest
+	d := jute.NewDecoder(body, s.cfg.JuteMaxBuffer)
+	req.Decode(d)
+	if d.Err() != nil || d.Remaining() > 0 {
+		s.log.Warn("closing connection: bad connect request", "remote", c.remote, "err", d.Err())
+		return gnet.Close
+	}
+	if s.stopping.Load() {
+		return gnet.Close
+	}
+	if req.LastZxidSeen > s.lastApplied() {
+		// ZooKeeperServer.processConnectRequest: the client has seen a newer
+		// state than ours; it must find another server.
+		s.log.Info("refusing session: client has seen a newer zxid", "clientZxid", req.LastZxidSeen, "ourZxid", s.lastApplied())
+		return gnet.Close
+	}
+	c.handshaken = true
+	timeout := req.TimeOut
+	if min := int32(s.cfg.MinSessionTimeout.Milliseconds()); timeout < min {
+		timeout = min
+	}
+	if max := int32(s.cfg.MaxSessionTimeout.Milliseconds()); timeout > max {
+		timeout = max
+	}
+	now := time.Now().UnixMilli()
+	if req.SessionID != 0 {
+		// Reconnect: a valid id and password resume the session at once;
+		// otherwise the client is told it expired (timeout 0) and dropped.
+		sess, ok := s.sessions.Get(req.SessionID)
+		valid := ok && !sess.Closing && bytes.Equal(req.Passwd, session.Password(req.SessionID))
+		resp := zkproto.ConnectResponse{HasReadOnly: req.HasReadOnly, Passwd: make([]byte, session.PasswordLen)}
+		if !valid {
+			c.writeConnectResponse(&resp)
+			c.closeAfterFlush()
+			return gnet.None
+		}
+		s.sessions.Add(req.SessionID, timeout, now)
+		resp.TimeOut, resp.SessionID, resp.Passwd = timeout, req.SessionID, session.Password(req.SessionID)
+		c.mu.Lock()
+		c.session, c.timeout = req.SessionID, timeout
+		c.mu.Unlock()
+		s.bindSession(req.SessionID, c)
+		c.writeConnectResponse(&resp)
+		return gnet.None
+	}
+	id := s.sessions.NextID()
+	r := &request{c: c, session: id, op: zkproto.OpCreateSession, connReq: &req, timeout: timeout}
+	c.mu.Lock()
+	c.session = id
+	c.inflight++
+	c.pending = append(c.pending, r)
+	c.mu.Unlock()
+	s.submit(r)
+	return gnet.None
+}
+
+// request decodes and dispatches one request after the handshake.
+func (h *handler) request(c *conn, body []byte) gnet.Action {
+	s := h.s
+	d := jute.NewDecoder(body, s.cfg.JuteMaxBuffer)
+	var rh zkproto.RequestHeader
+	rh.Decode(d)
+	if d.Err() != nil {
+		return gnet.Close
+	}
+	s.stats.received.Add(1)
+	r := &request{c: c, xid: rh.Xid, op: rh.Type, startNs: time.Now().UnixNano()}
+	if !validOp(rh.Type) {
+		// UnimplementedRequestProcessor: reply, then close the connection.
+		c.reply(zkproto.ReplyHeader{Xid: rh.Xid, Zxid: -1, Err: zkproto.ErrUnimplemented}, nil)
+		c.closeAfterFlush()
+		return gnet.None
+	}
+	switch rh.Type {
+	case zkproto.OpMulti, zkproto.OpMultiRead:
+		ops, ok := decodeMulti(d, rh.Type == zkproto.OpMultiRead)
+		if !ok {
+			return gnet.Close
+		}
+		r.ops = ops
+	case zkproto.OpAuth:
+		var ap zkproto.AuthPacket
+		ap.Decode(d)
+		if d.Err() != nil {
+			return gnet.Close
+		}
+		return h.auth(c, rh.Xid, &ap)
+	default:
+		if rec := zkproto.NewRequest(rh.Type); rec != nil {
+			rec.Decode(d)
+			if d.Err() != nil {
+				return gnet.Close
+			}
+			// NB: body records are decoded into fresh slices and strings,
+			// so nothing here points into gnet's buffer after Discard.
+			r.rec = rec
+		}
+	}
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return gnet.None
+	}
+	r.session = c.session
+	r.auth = c.auth
+	c.stats.received++
+	c.stats.lastOp = rh.Type
+	if !s.sessions.Touch(c.session, time.Now().UnixMilli()) {
+		c.closing = true
+		c.mu.Unlock()
+		c.closeAfterFlush()
+		return gnet.None
+	}
+	if isWrite(rh.Type) {
+		if rh.Type == zkproto.OpCloseSession {
+			c.closing = true
+			s.sessions.SetClosing(c.session)
+		}
+		c.inflight++
+		c.pending = append(c.pending, r)
+		s.submit(r)
+	} else if len(c.pending) == 0 {
+		s.serveRead(c, r)
+	} else {
+		c.pending = append(c.pending, r)
+	}
+	c.mu.Unlock()
+	return gnet.None
+}
+
+// auth handles addauth (xid -4). A digest adds user:base64(sha1) to the
+// connection's ids; the super digest adds super. An unknown scheme or a bad
+// credential fails with AuthFailed and the connection is closed, as
+// ZooKeeperServer.processPacket does.
+func (h *handler) auth(c *conn, xid int32, ap *zkproto.AuthPacket) gnet.Action {
+	s := h.s
+	var ids []zkproto.Id
+	switch ap.Scheme {
+	case "digest":
+		cred := string(ap.Auth)
+		if bytes.IndexByte(ap.Auth, ':') < 0 {
+			break
+		}
+		id := DigestOf(cred)
+		ids = append(ids, zkproto.Id{Scheme: "digest", ID: id})
+		if s.cfg.SuperDigest != "" && id == s.cfg.SuperDigest {
+			ids = append(ids, zkproto.Id{Scheme: "super", ID: ""})
+		}
+	}
+	if len(ids) == 0 {
+		c.reply(zkproto.ReplyHeader{Xid: xid, Zxid: 0, Err: zkproto.ErrAuthFailed}, nil)
+		c.closeAfterFlush()
+		return gnet.None
+	}
+	c.mu.Lock()
+	auth := make([]zkproto.Id, 0, len(c.auth)+len(ids))
+	auth = append(auth, c.auth...)
+	for _, id := range ids {
+		dup := false
+		for _, have := range auth {
+			dup = dup || have == id
+		}
+		if !dup {
+			auth = append(auth, id)
+		}
+	}
+	c.auth = auth
+	c.reply(zkproto.ReplyHeader{Xid: xid, Zxid: 0}, nil)
+	c.mu.Unlock()
+	return gnet.None
+}
+
+// isFourLetterWord reports whether the first four bytes of a connection
+// name a four-letter word rather than a frame length.
+func isFourLetterWord(cmd string) bool {
+	_, ok := fourLetterWords[cmd]
+	return ok && binary.BigEndian.Uint32([]byte(cmd)) > 0
+}

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"github.com/zabd/zabd/jute"
+	"github.com/zabd/zabd/jute/zkproto"
+	"github.com/zabd/zabd/server/datatree"
+)
+
+// request is one client (or server-internal) request on its way through
+// the pipeline. Fields are written by one stage and read by the next; the
+// queue hand-off orders those accesses.
+type request struct {
+	c       *conn // nil for server-internal requests (expiry, reaper)
+	session int64
+	xid     int32
+	op      zkproto.OpCode
+	rec     jute.Record // decoded body
+	ops     []multiOp   // multi and multiRead
+	auth    []zkproto.Id
+	startNs int64
+
+	// createSession only.
+	connReq *zkproto.ConnectRequest
+	timeout int32
+
+	// Set by prep.
+	hdr   zkproto.TxnHeader
+	txn   jute.Record // nil: no txn (sync)
+	entry []byte      // marshalled hdr+txn for the log
+
+	// Set by final.
+	res datatree.Result
+}
+
+// multiOp is one operation of a multi or multiRead request.
+type multiOp struct {
+	op  zkproto.OpCode
+	rec jute.Record
+}
+
+// isWrite reports whether op passes through prep, the log and final.
+func isWrite(op zkproto.OpCode) bool {
+	switch op {
+	case zkproto.OpCreate, zkproto.OpCreate2, zkproto.OpCreateContainer, zkproto.OpCreateTTL,
+		zkproto.OpDelete, zkproto.OpDeleteContainer, zkproto.OpSetData, zkproto.OpSetACL,
+		zkproto.OpCheck, zkproto.OpMulti, zkproto.OpSync, zkproto.OpCreateSession,
+		zkproto.OpCloseSession, zkproto.OpReconfig:
+		return true
+	}
+	return false
+}
+
+// validOp lists the opcodes a client may send (Request.isValid); any other is
+// answered with Unimplemented and the connection is closed.
+func validOp(op zkproto.OpCode) bool {
+	switch op {
+	case zkproto.OpNotification, zkproto.OpCheck, zkproto.OpCloseSession, zkproto.OpCreate,
+		zkproto.OpCreate2, zkproto.OpCreateTTL, zkproto.OpCreateContainer, zkproto.OpDelete,
+		zkproto.OpExists, zkproto.OpGetACL, zkproto.OpGetChildren,
+		zkproto.OpGetAllChildrenNumber, zkproto.OpGetChildren2, zkproto.OpGetData,
+		zkproto.OpGetEphemerals, zkproto.OpMulti, zkproto.OpMultiRead, zkproto.OpPing,
+		zkproto.OpSetACL, zkproto.OpSetData, zkproto.OpSetWatches, zkproto.OpSetWatches2,
+		zkproto.OpSync, zkproto.OpCheckWatches, zkproto.OpRemoveWatches, zkproto.OpAddWatch,
+		zkproto.OpWhoAmI, zkproto.OpAuth, zkproto.OpSASL:
+		return true
+	}
+	return false
+}
+
+// decodeMulti reads the body of a multi or multiRead request: MultiHeader
+// and record pairs until a header with Done set.
+func decodeMulti(d *jute.Decoder, read bool) ([]multiOp, bool) {
+	var ops []multiOp
+	for {
+		var h zkproto.MultiHeader
+		h.Decode(d)
+		if d.Err() != nil {
+			return nil, false
+		}
+		if h.Done {
+			return ops, true
+		}
+		var rec jute.Record
+		switch h.Type {
+		case zkproto.OpCreate, zkproto.OpCreate2, zkproto.OpCreateContainer:
+			if !read {
+				rec = &zkproto.CreateRequest{}
+			}
+		case zkproto.OpCreateTTL:
+			if !read {
+				rec = &zkproto.CreateTTLRequest{}
+			}
+		case zkproto.OpDelete, zkproto.OpCheck:
+			if !read {
+				rec = &zkproto.PathVersion{}
+			}
+		case zkproto.OpSetData:
+			if !read {
+				rec = &zkproto.SetDataRequest{}
+			}
+		case zkproto.OpGetChildren, zkproto.OpGetData:
+			if read {
+				rec = &zkproto.PathWatch{}
+			}
+		}
+		if rec == nil {
+			return nil, false
+		}
+		rec.Decode(d)
+		if d.Err() != nil {
+			return nil, false
+		}
+		ops = append(ops, multiOp{op: h.Type, rec: rec})
+	}
+}
