@@ -18,12 +18,12 @@ import (
 // writes to prep.
 type handler struct {
 	gnet.BuiltinEventEngine
-	s   *Server
-	eng gnet.Engine
+	s      *Server
+	booted chan gnet.Engine // receives the engine once OnBoot runs
 }
 
 func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
-	h.eng = eng
+	h.booted <- eng
 	h.s.log.Info("serving clients", "port", h.s.cfg.ClientPort)
 	return gnet.None
 }

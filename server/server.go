@@ -179,7 +179,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.goStage(ctx, s.runTicker)
 
 	addr := fmt.Sprintf("tcp://%s", net.JoinHostPort(s.cfg.ClientPortAddress, strconv.Itoa(s.cfg.ClientPort)))
-	h := &handler{s: s}
+	h := &handler{s: s, booted: make(chan gnet.Engine, 1)}
 	errc := make(chan error, 1)
 	go func() {
 		errc <- gnet.Run(h, addr,
@@ -187,21 +187,28 @@ func (s *Server) Serve(ctx context.Context) error {
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithReusePort(false),
 			gnet.WithReadBufferCap(64<<10),
+			gnet.WithLogger(gnetLogger{s.log}),
 		)
 	}()
 	var err error
 	select {
 	case err = <-errc:
 		cancel()
-	case <-ctx.Done():
-		s.stopping.Store(true)
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if e := h.eng.Stop(sctx); e != nil {
-			s.log.Warn("stopping client port", "err", e)
+	case eng := <-h.booted:
+		select {
+		case err = <-errc:
+			cancel()
+		case <-ctx.Done():
+			s.stopping.Store(true)
+			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if e := eng.Stop(sctx); e != nil {
+				s.log.Warn("stopping client port", "err", e)
+			}
+			scancel()
+			err = <-errc
 		}
-		scancel()
-		err = <-errc
 	}
+	cancel()
 	s.wg.Wait()
 	if cerr := s.txnlog.Close(); cerr != nil && err == nil {
 		err = cerr
@@ -403,3 +410,13 @@ func (s *Server) unbindSession(id int64) {
 		s.watches.RemoveWatcher(c)
 	}
 }
+
+// gnetLogger routes gnet's own log lines to slog at debug level (warnings
+// and errors keep their level).
+type gnetLogger struct{ l *slog.Logger }
+
+func (g gnetLogger) Debugf(f string, a ...any) { g.l.Debug(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...)) }
