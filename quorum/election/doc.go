@@ -82,5 +82,5 @@
 // once its finalize wait passes without a better vote, and a better vote can
 // be lost or late. ZooKeeper relies on ZAB to catch this (a follower of a
 // peer that is not leading gives up and looks again); see
-// TestDisagreementInOneRound.
+// testdata/conversations/disagreement_in_one_round.txt.
 package election
