@@ -1,0 +1,64 @@
+package session
+
+import (
+	"encoding/hex"
+	"slices"
+	"testing"
+)
+
+// Passwords captured from Apache ZooKeeper 3.8.0's ConnectResponse for the
+// session ids it handed out (raw handshake over loopback).
+func TestPasswordMatchesZooKeeper(t *testing.T) {
+	cases := []struct {
+		id   int64
+		want string
+	}{
+		{0x1000005b1140001, "215caaf523367497919a4592d846e8fd"},
+		{0x1000005b1140002, "e8f8bbf54353d6c8b2d10f105dacaa96"},
+		{0x1000005b1140003, "fb19b6f5e39eb50da714773b3135bf63"},
+	}
+	for _, c := range cases {
+		if got := hex.EncodeToString(Password(c.id)); got != c.want {
+			t.Errorf("Password(%#x) = %s, want %s", c.id, got, c.want)
+		}
+	}
+}
+
+func TestInitialID(t *testing.T) {
+	id := InitialID(3, 0x5b114)
+	if got := id >> 56; got != 3 {
+		t.Fatalf("server id byte = %d, want 3", got)
+	}
+	if got, want := id&0x00ffffffffffffff, int64(0x5b114)<<16; got != want {
+		t.Fatalf("time bits = %#x, want %#x", got, want)
+	}
+}
+
+func TestExpiryBuckets(t *testing.T) {
+	tb := NewTable(100, 1)
+	tb.Add(1, 400, 1000) // deadline 1400 -> bucket 1500
+	tb.Add(2, 1000, 1000) // deadline 2000 -> bucket 2100
+	if got := tb.Expired(1499); len(got) != 0 {
+		t.Fatalf("Expired(1499) = %v, want none", got)
+	}
+	if !tb.Touch(1, 1300) { // deadline 1700 -> bucket 1800
+		t.Fatal("Touch(1) = false")
+	}
+	if got := tb.Expired(1500); len(got) != 0 {
+		t.Fatalf("Expired(1500) after touch = %v", got)
+	}
+	if got := tb.Expired(1800); !slices.Equal(got, []int64{1}) {
+		t.Fatalf("Expired(1800) = %v, want [1]", got)
+	}
+	if tb.Touch(1, 1900) {
+		t.Fatal("Touch of an expiring session = true")
+	}
+	if got := tb.Expired(2100); !slices.Equal(got, []int64{2}) {
+		t.Fatalf("Expired(2100) = %v, want [2]", got)
+	}
+	tb.Remove(1)
+	tb.Remove(2)
+	if tb.Len() != 0 {
+		t.Fatalf("Len = %d", tb.Len())
+	}
+}

@@ -1,0 +1,85 @@
+package watch
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/zabd/zabd/jute/zkproto"
+)
+
+type rec struct{ got []string }
+
+func (r *rec) Notify(typ zkproto.EventType, path string) {
+	r.got = append(r.got, map[zkproto.EventType]string{
+		zkproto.EventNodeCreated: "created", zkproto.EventNodeDeleted: "deleted",
+		zkproto.EventNodeDataChanged: "changed", zkproto.EventNodeChildrenChanged: "children",
+	}[typ]+" "+path)
+}
+
+func TestOneShotFiresOnce(t *testing.T) {
+	m := New()
+	w := &rec{}
+	m.Add(w, "/a", Data)
+	m.Trigger(zkproto.EventNodeDataChanged, "/a")
+	m.Trigger(zkproto.EventNodeDataChanged, "/a")
+	if want := []string{"changed /a"}; !reflect.DeepEqual(w.got, want) {
+		t.Fatalf("events = %v, want %v", w.got, want)
+	}
+	if n, p := m.Count(); n != 0 || p != 0 {
+		t.Fatalf("Count = %d, %d after firing", n, p)
+	}
+}
+
+func TestDeleteFiresDataAndChildOnce(t *testing.T) {
+	m := New()
+	w := &rec{}
+	m.Add(w, "/a", Data)
+	m.Add(w, "/a", Child)
+	m.Add(w, "/", Child)
+	m.Trigger(zkproto.EventNodeDeleted, "/a")
+	m.Trigger(zkproto.EventNodeChildrenChanged, "/")
+	if want := []string{"deleted /a", "children /"}; !reflect.DeepEqual(w.got, want) {
+		t.Fatalf("events = %v, want %v", w.got, want)
+	}
+}
+
+func TestChildWatchIgnoresDataChange(t *testing.T) {
+	m := New()
+	w := &rec{}
+	m.Add(w, "/a", Child)
+	m.Trigger(zkproto.EventNodeDataChanged, "/a")
+	if len(w.got) != 0 {
+		t.Fatalf("events = %v, want none", w.got)
+	}
+	if !m.Has(w, "/a", Child) {
+		t.Fatal("child watch consumed by a data change")
+	}
+}
+
+func TestPersistentAndRecursive(t *testing.T) {
+	m := New()
+	p, r := &rec{}, &rec{}
+	m.Add(p, "/a", Persistent)
+	m.Add(r, "/a", Recursive)
+	m.Trigger(zkproto.EventNodeCreated, "/a/b")
+	m.Trigger(zkproto.EventNodeChildrenChanged, "/a")
+	m.Trigger(zkproto.EventNodeDataChanged, "/a")
+	m.Trigger(zkproto.EventNodeDataChanged, "/a")
+	if want := []string{"children /a", "changed /a", "changed /a"}; !reflect.DeepEqual(p.got, want) {
+		t.Fatalf("persistent events = %v, want %v", p.got, want)
+	}
+	if want := []string{"created /a/b", "changed /a", "changed /a"}; !reflect.DeepEqual(r.got, want) {
+		t.Fatalf("recursive events = %v, want %v", r.got, want)
+	}
+	if had := m.Remove(r, "/a", Recursive); had != Recursive {
+		t.Fatalf("Remove = %v", had)
+	}
+	m.Trigger(zkproto.EventNodeCreated, "/a/c")
+	if len(r.got) != 3 {
+		t.Fatalf("recursive watch fired after removal: %v", r.got)
+	}
+	m.RemoveWatcher(p)
+	if n, _ := m.Count(); n != 0 {
+		t.Fatalf("Count = %d after RemoveWatcher", n)
+	}
+}
