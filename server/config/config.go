@@ -1,7 +1,20 @@
 // Package config parses ZooKeeper's zoo.cfg (a Java properties file) into a
-// typed Config. It is pure: it reads the files it is told to and nothing else.
+// typed Config. It reads the files it is told to (zoo.cfg, dataDir/myid, the
+// dynamicConfigFile) and nothing else; it logs nothing, but returns its
+// warnings in Config.Warnings for the caller to log. Load is safe to call
+// from any goroutine; a Config is not modified after Load returns.
 //
-// Counterpart: QuorumPeerConfig.parseProperties and ServerConfig.
+// Every key ZooKeeper documents is either honoured or accepted with a
+// warning; an unknown key is accepted with a warning and a did-you-mean
+// hint, because ZooKeeper turns unknown keys into system properties and real
+// files carry many. Keys that ZooKeeper reads only as Java system properties
+// (jute.maxbuffer, extendedTypesEnabled, znode.container.*) are honoured from
+// zoo.cfg too. A bad value is an *Error naming file, line, key and value:
+//
+//	zoo.cfg:7: tickTime: "abc" is not a number
+//
+// Counterpart: QuorumPeerConfig.parse / parseProperties /
+// setupQuorumPeerConfig, and the system properties the server reads.
 package config
 
 import "time"
@@ -14,24 +27,33 @@ type Config struct {
 
 	// TickTime is ZooKeeper's base time unit. Default 3000 ms (zoo.cfg key tickTime).
 	TickTime time.Duration
-	// InitLimit and SyncLimit are in ticks.
+	// InitLimit and SyncLimit are in ticks; no default, required for an
+	// ensemble (keys initLimit, syncLimit).
 	InitLimit int
 	SyncLimit int
 
-	DataDir    string
-	DataLogDir string // defaults to DataDir
+	// DataDir holds snapshots and myid; required. Load makes it absolute,
+	// resolving a relative path against the working directory as Java does.
+	DataDir string
+	// DataLogDir holds the txn log; defaults to DataDir. Absolute after Load.
+	DataLogDir string
 
-	ClientPort        int    // 0: no plaintext client port
-	ClientPortAddress string // default "" = all addresses
+	// ClientPort is the plaintext client port (clientPort, or the
+	// ";clientPort" part of this server's server.N line); 0: none.
+	ClientPort int
+	// ClientPortAddress is the address to bind; "" = all addresses.
+	ClientPortAddress string
 
-	// MinSessionTimeout and MaxSessionTimeout default to 2 and 20 ticks.
+	// MinSessionTimeout and MaxSessionTimeout default to 2 and 20 ticks
+	// (keys in ms; -1 also asks for the default).
 	MinSessionTimeout time.Duration
 	MaxSessionTimeout time.Duration
 	MaxClientCnxns    int // per client IP; 0 = unlimited; default 60
 
-	// JuteMaxBuffer bounds every packet (jute.maxbuffer, default 0xfffff).
+	// JuteMaxBuffer bounds every packet (jute.maxbuffer, default 0xfffff bytes).
 	JuteMaxBuffer int
-	// ExtendedTypesEnabled allows TTL nodes (JVM property zookeeper.extendedTypesEnabled).
+	// ExtendedTypesEnabled allows TTL nodes (extendedTypesEnabled or
+	// zookeeper.extendedTypesEnabled; default false).
 	ExtendedTypesEnabled bool
 	// ContainerCheckInterval is how often containers and TTL nodes are reaped
 	// (znode.container.checkIntervalMs, default 60 s).
@@ -39,40 +61,57 @@ type Config struct {
 	// ContainerMaxPerMinute bounds container deletions (znode.container.maxPerMinute, default 10000).
 	ContainerMaxPerMinute int
 
-	// FourLetterWords is the 4lw.commands.whitelist; "*" allows all. Default {"srvr"}.
+	// FourLetterWords is the 4lw.commands.whitelist; "*" allows all; srvr
+	// is always in. Default {"srvr"}.
 	FourLetterWords map[string]bool
 
-	SnapCount              int  // default 100000
-	ForceSync              bool // default true
-	SnapRetainCount        int  // autopurge.snapRetainCount, default 3
+	SnapCount              int  // txns between snapshots; default 100000, at least 2
+	ForceSync              bool // fsync the txn log (forceSync=yes|no); default true
+	SnapRetainCount        int  // autopurge.snapRetainCount, default 3, at least 3
 	PurgeIntervalHours     int  // autopurge.purgeInterval, default 0 (off)
 	GlobalOutstandingLimit int  // default 1000
 
 	AdminEnableServer  bool   // admin.enableServer, default true
 	AdminServerPort    int    // admin.serverPort, default 8080
-	AdminServerAddress string // default 0.0.0.0
+	AdminServerAddress string // admin.serverAddress, default 0.0.0.0
 
 	// Quorum.
-	MyID                 int64
-	Servers              []Server
-	PeerType             string // "participant" or "observer"
-	ElectionAlg          int    // only 3
-	StandaloneEnabled    bool   // default true
-	QuorumListenOnAllIPs bool
-	CnxTimeout           time.Duration // default 5 s
 
-	// SuperDigest is zookeeper.DigestAuthenticationProvider.superDigest ("super:base64").
+	// MyID is this server's id from dataDir/myid; 0 when standalone without
+	// a myid file.
+	MyID int64
+	// Servers are the server.N lines (of zoo.cfg or of DynamicConfigFile),
+	// sorted by ID.
+	Servers []Server
+	// PeerType is "participant" or "observer". In an ensemble it is this
+	// server's role in Servers, which wins over the peerType key as in
+	// QuorumPeerConfig.setupPeerType.
+	PeerType             string
+	ElectionAlg          int  // only 3
+	StandaloneEnabled    bool // default true
+	QuorumListenOnAllIPs bool // default false
+	// CnxTimeout bounds the election connect (cnxTimeout, ms; default 5 s).
+	CnxTimeout time.Duration
+	// MultiAddressEnabled allows several "|"-separated addresses per
+	// server.N line; zabd uses the first.
+	MultiAddressEnabled bool
+	// DynamicConfigFile is the file the server.N lines were read from when
+	// zoo.cfg names one ("" otherwise).
+	DynamicConfigFile string
+
+	// SuperDigest is zookeeper.DigestAuthenticationProvider.superDigest
+	// ("super:base64"); "" = no super user.
 	SuperDigest string
 
-	// Warnings lists unknown or ignored keys, each naming file, line and key,
-	// for the caller to log.
+	// Warnings lists unknown or ignored keys and questionable values, each
+	// naming file, line and key, for the caller to log.
 	Warnings []string
 }
 
 // Server is one server.N line.
 type Server struct {
 	ID           int64
-	Host         string
+	Host         string // the first address's host; IPv6 without brackets
 	QuorumPort   int
 	ElectionPort int
 	Observer     bool
@@ -115,6 +154,7 @@ func base() *Config {
 		GlobalOutstandingLimit: 1000,
 		AdminEnableServer:      true,
 		AdminServerPort:        8080,
+		AdminServerAddress:     "0.0.0.0",
 		PeerType:               "participant",
 		ElectionAlg:            3,
 		StandaloneEnabled:      true,
