@@ -68,6 +68,7 @@ func (c *conn) Notify(typ zkproto.EventType, path string) {
 
 // reply queues one reply frame: the header and an optional body.
 func (c *conn) reply(hdr zkproto.ReplyHeader, body jute.Record) {
+	c.s.stats.sent.Add(1)
 	c.outMu.Lock()
 	e := jute.Encoder{Buf: c.out}
 	buf, off := jute.AppendFrame(e.Buf)

@@ -53,8 +53,10 @@ func (s *Server) finalize(r *request) {
 			body = multiResponse(res.Multi)
 		}
 	}
+	s.recordLatency(r.startNs)
 	c.mu.Lock()
 	c.stats.lastZxid = hdr.Zxid
+	c.stats.sent++
 	c.reply(hdr, body)
 	c.inflight--
 	if len(c.pending) > 0 && c.pending[0] == r {
@@ -137,6 +139,8 @@ func (s *Server) serveRead(c *conn, r *request) {
 		hdr.Zxid = zxid
 	}
 	c.stats.lastZxid = hdr.Zxid
+	c.stats.sent++
+	s.recordLatency(r.startNs)
 	c.reply(hdr, body)
 }
 

@@ -420,3 +420,28 @@ func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug(fmt.Sprintf(f, a...))
 func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn(fmt.Sprintf(f, a...)) }
 func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...)) }
 func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...)) }
+
+// recordLatency adds one request's latency (ms, as ZooKeeper reports it).
+func (s *Server) recordLatency(startNs int64) {
+	if startNs == 0 {
+		return
+	}
+	ms := (time.Now().UnixNano() - startNs) / int64(time.Millisecond)
+	st := &s.stats
+	st.latencySum.Add(ms)
+	if st.latencyCount.Add(1) == 1 {
+		st.latencyMin.Store(ms)
+	}
+	for {
+		cur := st.latencyMin.Load()
+		if ms >= cur || st.latencyMin.CompareAndSwap(cur, ms) {
+			break
+		}
+	}
+	for {
+		cur := st.latencyMax.Load()
+		if ms <= cur || st.latencyMax.CompareAndSwap(cur, ms) {
+			break
+		}
+	}
+}
