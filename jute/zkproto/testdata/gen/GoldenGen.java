@@ -12,12 +12,13 @@
 //	# <field values>
 //	<hex, 32 bytes a line>
 //
-// Records of zookeeper.jute 3.8.0 that have no class in the jar and so no
-// golden: none of the schema's records is missing. The Go package also names
-// GetStatPersistedRequest/GetStatPersistedResponse, which are not in the 3.8.0
-// jars (see the report in golden_test.go).
-//
-// WhoAmIResponse and ClientInfo exist in 3.8.0 (added in 3.7.0) and are covered.
+// Coverage: every record class generated from zookeeper.jute into the 3.8.0
+// jars (org.apache.zookeeper.data/proto/txn, server.quorum LearnerInfo,
+// QuorumPacket, QuorumAuthPacket, server.persistence FileHeader), including
+// WhoAmIResponse and ClientInfo (added in 3.7.0). Not covered, because the
+// 3.8.0 jars have no such class: GetStatPersistedRequest and
+// GetStatPersistedResponse, which jute/zkproto declares but which are not
+// upstream records, and StatPersistedV1, which 3.8.0 no longer has.
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,7 +32,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 
 import org.apache.jute.BinaryOutputArchive;
