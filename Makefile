@@ -33,9 +33,10 @@ test: deps build
 unit:
 	$(GO) test -short -count=1 $(PKGS)
 
+# fuzz runs every Fuzz target for FUZZTIME each, one package at a time
+# (go test -fuzz takes one target per run).
 fuzz:
-	@set -e; for spec in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -ho '^func Fuzz[A-Za-z0-9_]*' /dev/null | sort -u); do :; done; \
-	for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
 		dir=$$(dirname $$f); \
 		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$f | sed 's/^func //'); do \
 			echo "fuzz $$dir $$t ($(FUZZTIME))"; \
@@ -43,9 +44,14 @@ fuzz:
 		done; \
 	done
 
+# bench runs the micro-benchmarks, then the load tool against zabd and
+# Apache ZooKeeper side by side (32 clients; BENCH_CLIENTS to change).
+BENCH_CLIENTS ?= 32
+BENCH_DURATION ?= 10s
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./jute/... ./server/...
-	$(GO) run ./cmd/zabd-bench -clients 32
+	$(GO) build -o bin/zabd-bench ./cmd/zabd-bench
+	./bin/zabd-bench -compare -zabd $(BIN) -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION)
 
 lint:
 	gofmt -l . | (! grep .)
