@@ -114,6 +114,13 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder over buf that refuses any length prefix
 // larger than max bytes (max <= 0 means DefaultMaxBuffer).
+//
+// NB: BinaryInputArchive.checkLength (3.8.0) lets strings and buffers reach
+// jute.maxbuffer + zookeeper.jute.maxbuffer.extrasize, twice DefaultMaxBuffer
+// by default. A client frame is itself capped at jute.maxbuffer, so this only
+// matters for streams from Java peers (a PROPOSAL or log entry holding a
+// near-limit setData is a buffer a little over jute.maxbuffer): decode those
+// with the sum.
 func NewDecoder(buf []byte, max int) *Decoder {
 	d := &Decoder{}
 	d.Reset(buf, max)

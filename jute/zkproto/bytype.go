@@ -4,7 +4,8 @@ import "github.com/zabd/zabd/jute"
 
 // NewRequest returns an empty request record for op, or nil when op carries
 // no body (ping, closeSession, whoAmI) or is unknown. Multi bodies are not
-// a single record; see MultiRequest.
+// a single record but a MultiHeader-separated list (MultiOperationRecord in
+// Java), so multi and multiRead return nil too.
 func NewRequest(op OpCode) jute.Record {
 	switch op {
 	case OpCreate, OpCreate2, OpCreateContainer:
