@@ -179,6 +179,9 @@ func (h *handler) connect(c *conn, body []byte) gnet.Action {
 		return gnet.None
 	}
 	id := s.sessions.NextID()
+	// Track the session now, so requests pipelined behind the handshake are
+	// accepted; the reply waits for the createSession txn.
+	s.sessions.Add(id, timeout, now)
 	r := &request{c: c, session: id, op: zkproto.OpCreateSession, connReq: &req, timeout: timeout}
 	c.mu.Lock()
 	c.session = id
