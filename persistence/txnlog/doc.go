@@ -40,6 +40,12 @@
 // persistence hands the same lock to its own writers; nothing else may write
 // to the database without it.
 //
+// NB: badger does not fsync its directory when it creates the WAL file of a
+// new memtable. On ext4 and XFS the fsync of the new file commits its
+// directory entry as well; on file systems that do not, a power cut right
+// after a memtable rotation could lose the newest synced batches. A SIGKILL
+// cannot (the crash test covers that); a power cut is not tested.
+//
 // A failed write or sync poisons the Log: later writes return the same error
 // until the store is reopened. After a failed fsync the state of the page
 // cache is unknown (PostgreSQL's "fsyncgate"); only a restart that rereads the

@@ -284,7 +284,8 @@ func (l *Log) TruncateAfter(zxid int64) error {
 // PurgeBefore drops every entry with a zxid less than zxid, as the purge task
 // does with log files wholly before the oldest kept snapshot
 // (PurgeTxnLog.purge), and returns once that is durable. Entries are deleted
-// from the head up, so a crash in between leaves a gapless log.
+// from the head up, so a crash in between leaves a gapless log. Purging past
+// LastZxid empties the log: both bounds read 0 again.
 func (l *Log) PurgeBefore(zxid int64) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
