@@ -296,7 +296,6 @@ func (p *prep) delete(op zkproto.OpCode, x *zkproto.PathVersion, r *request) (zk
 		}
 	}
 	parent.childCount--
-	parent.stat.Cversion++
 	parent.stat.Pzxid = p.zxid
 	p.addChange(parentPath, parent)
 	p.addChange(path, &change{exists: false})
@@ -393,7 +392,6 @@ func (p *prep) closeSession(session int64) jute.Record {
 		parentPath := parentOf(path)
 		if parent := p.record(parentPath); parent != nil {
 			parent.childCount--
-			parent.stat.Cversion++
 			parent.stat.Pzxid = p.zxid
 			p.addChange(parentPath, parent)
 		}

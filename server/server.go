@@ -108,6 +108,11 @@ func New(cfg *config.Config, log *slog.Logger, txnlog TxnLog) (*Server, error) {
 		perIP:    make(map[string]int),
 	}
 	s.tree.SetWatcher(func(ev datatree.Event) { s.watches.Trigger(ev.Type, ev.Path) })
+	if cfg.Standalone() {
+		// ZooKeeperServer.createSessionTrackerServerId: a standalone server
+		// puts 1 in the top byte of its session ids.
+		s.serverID = 1
+	}
 	s.sessions = session.NewTable(cfg.TickTime.Milliseconds(), session.InitialID(s.serverID, time.Now().UnixMilli()))
 	if err := s.replay(); err != nil {
 		return nil, err

@@ -176,7 +176,6 @@ func (t *Tree) delete(path string, zxid int64) zkproto.Code {
 		return zkproto.ErrNoNode
 	}
 	delete(parent.Children, name)
-	parent.Stat.Cversion++
 	if zxid > parent.Stat.Pzxid {
 		parent.Stat.Pzxid = zxid
 	}

@@ -71,7 +71,10 @@ func (n *Node) StatOf(s *zkproto.Stat) {
 	s.Ctime = n.Stat.Ctime
 	s.Mtime = n.Stat.Mtime
 	s.Version = n.Stat.Version
-	s.Cversion = n.Stat.Cversion
+	// NB: the stored cversion counts child creations (it names sequential
+	// children); clients see creations plus deletions, as DataNode.copyStat
+	// translates it: every create has a delete except the children present.
+	s.Cversion = n.Stat.Cversion*2 - int32(len(n.Children))
 	s.Aversion = n.Stat.Aversion
 	s.EphemeralOwner = n.Stat.EphemeralOwner
 	if KindOf(s.EphemeralOwner) != OwnerSession {
@@ -109,7 +112,7 @@ const (
 )
 
 // New returns a tree holding the system nodes exactly as ZooKeeper 3.8 starts:
-// "/" (cversion -1), "/zookeeper" (cversion -2), "/zookeeper/quota" and
+// "/" (clients see cversion -1), "/zookeeper" (-2), "/zookeeper/quota" and
 // "/zookeeper/config" (world READ, aversion -1).
 func New() *Tree {
 	t := &Tree{
@@ -119,8 +122,8 @@ func New() *Tree {
 		ttls:       make(map[string]struct{}),
 	}
 	open := zkproto.OpenACLUnsafe
-	t.nodes["/"] = &Node{ACL: open, Children: map[string]struct{}{"zookeeper": {}}, Stat: zkproto.StatPersisted{Cversion: -1}}
-	t.nodes[ZookeeperPath] = &Node{ACL: open, Children: map[string]struct{}{"quota": {}, "config": {}}, Stat: zkproto.StatPersisted{Cversion: -2}}
+	t.nodes["/"] = &Node{ACL: open, Children: map[string]struct{}{"zookeeper": {}}}
+	t.nodes[ZookeeperPath] = &Node{ACL: open, Children: map[string]struct{}{"quota": {}, "config": {}}}
 	t.nodes[QuotaPath] = &Node{ACL: open, Data: []byte{}}
 	t.nodes[ConfigPath] = &Node{ACL: zkproto.ReadACLUnsafe, Data: []byte{}, Stat: zkproto.StatPersisted{Aversion: -1}}
 	t.nodes["/"].Data = []byte{}

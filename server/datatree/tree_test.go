@@ -77,8 +77,8 @@ func TestEphemeralsAndCloseSession(t *testing.T) {
 	tr := New()
 	open := zkproto.OpenACLUnsafe
 	const sess = 0x100
-	tr.Apply(&zkproto.TxnHeader{ClientID: sess, Zxid: 1, Type: zkproto.OpCreate}, &zkproto.CreateTxn{Path: "/e1", ACL: open, Ephemeral: true, ParentCVersion: 0})
-	tr.Apply(&zkproto.TxnHeader{ClientID: sess, Zxid: 2, Type: zkproto.OpCreate}, &zkproto.CreateTxn{Path: "/e2", ACL: open, Ephemeral: true, ParentCVersion: 1})
+	tr.Apply(&zkproto.TxnHeader{ClientID: sess, Zxid: 1, Type: zkproto.OpCreate}, &zkproto.CreateTxn{Path: "/e1", ACL: open, Ephemeral: true, ParentCVersion: 1})
+	tr.Apply(&zkproto.TxnHeader{ClientID: sess, Zxid: 2, Type: zkproto.OpCreate}, &zkproto.CreateTxn{Path: "/e2", ACL: open, Ephemeral: true, ParentCVersion: 2})
 	if got := tr.Ephemerals(sess); !reflect.DeepEqual(got, []string{"/e1", "/e2"}) {
 		t.Fatalf("Ephemerals = %v", got)
 	}
