@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 
 	"github.com/zabd/zabd/persistence"
 	"github.com/zabd/zabd/persistence/txnlog"
@@ -25,7 +24,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		log.Warn("forceSync=no: acknowledged writes can be lost on power failure")
 	}
 	store, err := persistence.Open(persistence.Options{
-		Dir:       filepath.Join(cfg.DataLogDir, "zabd"),
+		Dir:       cfg.DataLogDir,
 		ForceSync: cfg.ForceSync,
 		Logger:    log,
 	})
