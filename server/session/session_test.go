@@ -36,7 +36,7 @@ func TestInitialID(t *testing.T) {
 
 func TestExpiryBuckets(t *testing.T) {
 	tb := NewTable(100, 1)
-	tb.Add(1, 400, 1000) // deadline 1400 -> bucket 1500
+	tb.Add(1, 400, 1000)  // deadline 1400 -> bucket 1500
 	tb.Add(2, 1000, 1000) // deadline 2000 -> bucket 2100
 	if got := tb.Expired(1499); len(got) != 0 {
 		t.Fatalf("Expired(1499) = %v, want none", got)
