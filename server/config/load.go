@@ -315,6 +315,10 @@ func (l *loader) int(p property, lo, hi int) (int, error) {
 	return int(n), nil
 }
 
+// port parses a TCP port, 1-65535.
+//
+// NB: ZooKeeper binds clientPort=0 to an ephemeral port; zabd refuses it,
+// as nothing could find the server there.
 func (l *loader) port(p property) (int, error) {
 	n, err := strconv.ParseInt(p.Value, 10, 32)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
