@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // valueKind says how an ignored key's value is still checked: ZooKeeper's
@@ -262,7 +263,7 @@ func suggest(key string) string {
 }
 
 // knownKeys lists every exact key name, sorted.
-func knownKeys() []string {
+var knownKeys = sync.OnceValue(func() []string {
 	keys := make([]string, 0, len(handlers)+len(ignoredKeys))
 	for k := range handlers {
 		keys = append(keys, k)
@@ -272,7 +273,7 @@ func knownKeys() []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
+})
 
 // nearest returns the candidate closest to s, ignoring case, if it is within
 // a third of len(s) edits (at least 1, at most 3). Ties go to the first.
