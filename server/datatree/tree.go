@@ -150,8 +150,10 @@ func (t *Tree) Get(path string) *Node { return t.nodes[path] }
 // LastZxid returns the zxid of the last applied txn. Caller holds a lock.
 func (t *Tree) LastZxid() int64 { return t.lastZxid }
 
-// NodeCount returns the number of znodes. Caller holds a lock.
-func (t *Tree) NodeCount() int { return len(t.nodes) }
+// NodeCount returns the znode count as ZooKeeper reports it (srvr "Node
+// count", mntr zk_znode_count): DataTree keeps the root under both "" and "/",
+// so the count includes it twice. Caller holds a lock.
+func (t *Tree) NodeCount() int { return len(t.nodes) + 1 }
 
 // Children returns the sorted child names of n.
 func Children(n *Node) []string {
