@@ -191,6 +191,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			gnet.WithMulticore(true),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithReusePort(false),
+			gnet.WithReuseAddr(true), // as Java server sockets do: restart despite TIME-WAIT
 			gnet.WithReadBufferCap(64<<10),
 			gnet.WithLogger(gnetLogger{s.log}),
 		)
