@@ -1,0 +1,30 @@
+// Package compat tests zabd as a black box, the way real deployments will
+// meet it: as a child process on a loopback port, driven by stock clients
+// (zkCli.sh, kazoo, go-zookeeper/zk) and by a hand-written Jute client, and
+// compared reply for reply with a real Apache ZooKeeper 3.8 started next to
+// it (an oracle cross-check in the manner of etcd-io/zetcd's xchk).
+//
+// The package holds tests only; this file exists to carry the package
+// documentation. The tests need the Debian packages zookeeper,
+// zookeeper-bin and python3-kazoo (`make deps`) and Java 17, use no network
+// but 127.0.0.1, and are skipped under -short.
+//
+// Which server is compared with ZooKeeper is chosen by the environment:
+//
+//	ZABD_COMPAT_TARGET=zabd       the zabd binary, built once per test binary
+//	ZABD_COMPAT_TARGET=zookeeper  a second Apache ZooKeeper (self-consistency:
+//	                              proves the harness and its normalisation)
+//
+// See harness_test.go for the default.
+//
+// Layout:
+//
+//	harness_test.go      server processes: zoo.cfg, start, ruok/imok, logs
+//	rawclient_test.go    a Jute client that records every frame it sees
+//	transcript_test.go   normalisation (zxids, times, session ids) and diffs
+//	differential_test.go runs every scenario on both servers and compares
+//	scenarios_*_test.go  the scenarios
+//	zkcli_test.go        zkCli.sh transcripts
+//	kazoo_test.go        the kazoo script in testdata/
+//	gozk_test.go         go-zookeeper/zk behaviours with concrete values
+package compat
