@@ -160,6 +160,7 @@ func (t *Tree) create(path string, data []byte, acl []zkproto.ACL, owner int64, 
 		t.ttls[path] = struct{}{}
 	}
 	n.StatOf(st)
+	t.noteCreate(path, data)
 	t.fire(zkproto.EventNodeCreated, path)
 	t.fire(zkproto.EventNodeChildrenChanged, parentPath)
 	return zkproto.Ok
@@ -193,6 +194,7 @@ func (t *Tree) delete(path string, zxid int64) zkproto.Code {
 	case OwnerTTL:
 		delete(t.ttls, path)
 	}
+	t.noteDelete(path, n.Data)
 	t.fire(zkproto.EventNodeDeleted, path)
 	t.fire(zkproto.EventNodeChildrenChanged, parentPath)
 	return zkproto.Ok
@@ -203,11 +205,13 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	if n == nil {
 		return zkproto.ErrNoNode
 	}
+	old := n.Data
 	n.Data = data
 	n.Stat.Version = version
 	n.Stat.Mzxid = zxid
 	n.Stat.Mtime = time
 	n.StatOf(st)
+	t.noteSetData(path, old, data)
 	t.fire(zkproto.EventNodeDataChanged, path)
 	return zkproto.Ok
 }

@@ -102,6 +102,8 @@ type Tree struct {
 	// watcher receives the events of every applied txn while the write lock
 	// is held, so that an event is queued before any read sees the change.
 	watcher func(ev Event)
+	// acct is the quota and monitoring bookkeeping of quota.go.
+	acct accounting
 }
 
 // Quota and config paths of the system subtree.
