@@ -15,7 +15,22 @@
 //	ZABD_COMPAT_TARGET=zookeeper  a second Apache ZooKeeper (self-consistency:
 //	                              proves the harness and its normalisation)
 //
-// See harness_test.go for the default.
+// The default is zabd. Against zabd, the scenarios listed in
+// known_diffs_test.go log their diff instead of failing; other knobs:
+//
+//	ZABD_COMPAT_STRICT=1        known differences fail too
+//	ZABD_COMPAT_SCENARIO=regexp run only the matching differential scenarios
+//	ZABD_COMPAT_DUMP=dir        write every transcript to dir/NAME.LABEL.txt
+//	ZABD_COMPAT_SHOW=1          with -v, log ZooKeeper's transcripts
+//	ZABD_COMPAT_KEEP=1          keep server directories and logs (kept anyway
+//	                            when a test fails; their paths are logged)
+//
+// For example:
+//
+//	go test ./compat/                                  # zabd vs ZooKeeper
+//	ZABD_COMPAT_TARGET=zookeeper go test ./compat/     # harness self-check
+//	ZABD_COMPAT_SCENARIO=watch ZABD_COMPAT_DUMP=/tmp/t go test -run Differential ./compat/
+//	go test ./compat/ -run TestKazoo -update           # rewrite the kazoo golden
 //
 // Layout:
 //

@@ -96,7 +96,7 @@ func newRawConn(tr *transcript, name, addr string) *rawConn {
 	c := &rawConn{name: name, tr: tr, pending: map[int32]pendingReq{}}
 	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
 	if err != nil {
-		tr.logf("%s dial: %v", name, err)
+		tr.logf("%s dial: %s", name, netErr(err))
 		return c
 	}
 	c.conn = conn
@@ -161,6 +161,8 @@ func netErr(err error) string {
 		return "timeout"
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "closed mid-frame"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused" // the server is gone
 	}
 	return err.Error()
 }

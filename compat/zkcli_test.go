@@ -20,12 +20,14 @@ import (
 const zkCliTimeout = 90 * time.Second
 
 // zkCliSteps are the zkCli.sh commands run, in order, against each server,
-// one JVM per command as `zkCli.sh -waitforconnection -server ADDR CMD...`.
+// one JVM per command as `zkCli.sh -waitforconnection -timeout 40000
+// -server ADDR CMD...`.
 //
 // NB: zkCli.sh run with a command exits without closing its session, so an
-// ephemeral it creates lives on for the session timeout (30 s) after the
-// JVM is gone. The ephemerals below sit in /zc/eph, which is read at once
-// and then removed with deleteall, so no step depends on when they expire.
+// ephemeral it creates lives on for the session timeout (40 s here, 30 s by
+// default) after the JVM is gone. The ephemerals below sit in /zc/eph,
+// which is read at once and then removed with deleteall, so no step depends
+// on when they expire.
 var zkCliSteps = [][]string{
 	{"create", "/zc", "x"},
 	{"create", "/zc/p"},
@@ -133,7 +135,9 @@ func runZkCli(addr string) []string {
 func zkCli(tr *transcript, addr string, args []string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), zkCliTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, zkCliPath, append([]string{"-waitforconnection", "-server", addr}, args...)...)
+	// -timeout 40000: the longest session the servers grant (20 ticks), so
+	// that the ephemerals of an exited zkCli outlive the steps reading them.
+	cmd := exec.CommandContext(ctx, zkCliPath, append([]string{"-waitforconnection", "-timeout", "40000", "-server", addr}, args...)...)
 	cmd.Env = append(os.Environ(), "TZ=UTC", "CLIENT_JVMFLAGS=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xmx128m")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
