@@ -276,6 +276,19 @@ func (l *Leader) Disconnected(id int64) { l.removeLearner(id) }
 // to LEADERINFO; Leader.getEpochToPropose).
 func (l *Leader) onLearnerInfo(from int64, observer bool, p zk.QuorumPacket) {
 	l.removeLearner(from)
+	// NB: forget what this learner ACKed before. Its sync may TRUNC the
+	// txns it acknowledged, and a commit must not count a copy that is
+	// gone. Every outstanding proposal is sent to it again after its sync
+	// packets (they are all above what DIFF, TRUNC or SNAP leaves it with),
+	// and it ACKs them again once they are durable. ZooKeeper keeps the old
+	// ACKs (Proposal.addAck by sid); the simulation lost committed txns
+	// that way: a follower reconnected, was truncated, crashed, and a
+	// later leader was elected without it.
+	for _, pr := range l.props {
+		if !pr.committed {
+			delete(pr.acks, from)
+		}
+	}
 	lr := &learner{id: from, observer: observer, voter: !observer && l.quorum.isVoter(from)}
 	li, err := ParseLearnerInfo(p)
 	switch {
