@@ -115,6 +115,7 @@ func (s *scen) closeAll() {
 // is recorded in the transcript rather than aborting the test binary.
 func runScenario(sc scenario, root, addr string) (tr *transcript) {
 	s := &scen{tr: newTranscript(), addr: addr, root: root}
+	tr = s.tr // also the result when the scenario panics
 	defer s.closeAll()
 	defer func() {
 		if r := recover(); r != nil {
@@ -122,7 +123,7 @@ func runScenario(sc scenario, root, addr string) (tr *transcript) {
 		}
 	}()
 	sc.run(s)
-	return s.tr
+	return tr
 }
 
 // dump writes a transcript to dir/name.label.txt (ZABD_COMPAT_DUMP=dir).

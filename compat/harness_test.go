@@ -417,12 +417,26 @@ func (s *server) logTail(n int) string {
 	return string(bytes.Join(lines, []byte("\n")))
 }
 
+// crashReport returns a Go panic and the lines after it, if the log has
+// one, else the log's tail.
+func (s *server) crashReport() string {
+	b, err := os.ReadFile(s.log)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	if i := bytes.LastIndex(b, []byte("\npanic: ")); i >= 0 {
+		lines := bytes.SplitN(b[i+1:], []byte("\n"), 41)
+		return string(bytes.Join(lines[:min(len(lines), 40)], []byte("\n")))
+	}
+	return s.logTail(30)
+}
+
 // checkAlive fails t if either server died during the test.
 func checkAlive(t *testing.T, servers ...*server) {
 	t.Helper()
 	for _, s := range servers {
 		if !s.alive() {
-			t.Errorf("%s exited during the test: %v\nlog %s:\n%s", s.label, s.err, s.log, s.logTail(30))
+			t.Errorf("%s exited during the test: %v\nlog %s:\n%s", s.label, s.err, s.log, s.crashReport())
 		}
 	}
 }

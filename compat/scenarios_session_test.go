@@ -82,7 +82,7 @@ func sessionScenarios() []scenario {
 			e := s.connect("E")
 			e.create(s.p("eph"), nil, ephemeral)
 			x := s.dial("X")
-			bad := append([]byte(nil), e.passwd...)
+			bad := append(make([]byte, 16), e.passwd...)[len(e.passwd):] // zeros if E has no session
 			bad[0] ^= 0xff
 			x.handshake(connectOpts{sessionID: e.sessionID, passwd: bad})
 			x.expectClosed()
