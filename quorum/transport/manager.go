@@ -127,16 +127,20 @@ type Manager struct {
 	peers    map[int64]*peer
 	pending  map[net.Conn]struct{} // connections before or during the handshake
 	observer int64                 // last id given to an ObserverID peer
+	accepts  uint64                // connections accepted so far
 }
 
 type peer struct {
 	sid   int64
 	queue chan []byte // capacity SendQueueSize; producers hold Manager.mu
 
-	conn       *conn    // live connection, nil if none
-	dialing    bool     // a dial goroutine is running
-	last       []byte   // last message taken for sending (lastMessageSent)
-	advertised []string // addresses from the peer's last initial message
+	conn       *conn         // live connection, nil if none
+	dialing    bool          // a dial goroutine is running
+	redial     bool          // dial even if connected or nothing is queued
+	kick       chan struct{} // wakes the dial goroutine from its backoff
+	last       []byte        // last message taken for sending (lastMessageSent)
+	advertised []string      // addresses from the peer's last initial message
+	accepted   uint64        // accept sequence number of the installed incoming connection
 }
 
 type conn struct {
@@ -241,7 +245,7 @@ func (m *Manager) Send(sid int64, msg []byte) error {
 		default:
 		}
 	}
-	m.connectLocked(p)
+	m.connectLocked(p, false)
 	return nil
 }
 
@@ -296,7 +300,7 @@ func (m *Manager) Close() error {
 func (m *Manager) peerLocked(sid int64) *peer {
 	p := m.peers[sid]
 	if p == nil {
-		p = &peer{sid: sid, queue: make(chan []byte, SendQueueSize)}
+		p = &peer{sid: sid, queue: make(chan []byte, SendQueueSize), kick: make(chan struct{}, 1)}
 		m.peers[sid] = p
 	}
 	return p
@@ -319,10 +323,27 @@ func (m *Manager) deliver(msg Message) {
 	}
 }
 
-// connectLocked starts a dial goroutine for p unless it is connected or one
-// is running (QuorumCnxManager.connectOne).
-func (m *Manager) connectLocked(p *peer) {
-	if p.conn != nil || p.dialing || m.closed {
+// connectLocked makes sure a dial goroutine runs for p if p has no
+// connection (QuorumCnxManager.connectOne). With force it dials even if p
+// is connected or has nothing queued: the dial-back after we refused a
+// connection from a smaller sid.
+func (m *Manager) connectLocked(p *peer, force bool) {
+	if m.closed {
+		return
+	}
+	if force {
+		p.redial = true
+	}
+	if p.dialing {
+		if force {
+			select {
+			case p.kick <- struct{}{}:
+			default:
+			}
+		}
+		return
+	}
+	if p.conn != nil && !force {
 		return
 	}
 	p.dialing = true
@@ -332,35 +353,39 @@ func (m *Manager) connectLocked(p *peer) {
 // dialLoop connects to p: once, then again with exponential backoff while
 // a message is queued for p and no connection has appeared. Against a
 // larger sid a successful dial ends with the peer dialing back, so the loop
-// only waits and checks.
+// then only waits and checks.
 func (m *Manager) dialLoop(p *peer) {
-	defer func() {
-		m.mu.Lock()
-		p.dialing = false
-		m.mu.Unlock()
-	}()
 	backoff := m.cfg.MinBackoff
-	for attempt := 0; ; attempt++ {
+	for first := true; ; first = false {
+		// Decide and clear dialing under one lock, so that a request made
+		// after the decision starts a new goroutine.
 		m.mu.Lock()
-		stop := m.closed || p.conn != nil || (attempt > 0 && len(p.queue) == 0)
-		addrs := slices.Concat(p.advertised, m.cfg.Peers[p.sid])
-		m.mu.Unlock()
-		if stop {
+		redial := p.redial
+		p.redial = false
+		if m.closed || !(redial || p.conn == nil && (first || len(p.queue) > 0)) {
+			p.dialing = false
+			m.mu.Unlock()
 			return
 		}
-		if err := m.dialOnce(p, slices.Compact(addrs)); err != nil {
+		addrs := slices.Compact(slices.Concat(p.advertised, m.cfg.Peers[p.sid]))
+		m.mu.Unlock()
+		err := m.dialOnce(p, addrs)
+		if err == nil && p.sid < m.cfg.ID {
+			backoff = m.cfg.MinBackoff
+			continue // installed
+		}
+		if err != nil {
 			m.log.Debug("election connection failed", "sid", p.sid, "err", err)
-		} else if p.sid < m.cfg.ID {
-			return // installed
 		}
 		t := time.NewTimer(backoff)
 		select {
 		case <-m.ctx.Done():
 			t.Stop()
-			return
+		case <-p.kick:
+			t.Stop()
 		case <-t.C:
+			backoff = min(2*backoff, m.cfg.MaxBackoff)
 		}
-		backoff = min(2*backoff, m.cfg.MaxBackoff)
 	}
 }
 
@@ -409,7 +434,7 @@ func (m *Manager) dialOnce(p *peer, addrs []string) error {
 		m.log.Debug("smaller id, dropping connection", "sid", p.sid)
 		return c.Close()
 	}
-	m.install(p, c, bufio.NewReader(c))
+	m.install(p, c, bufio.NewReader(c), 0)
 	return nil
 }
 
@@ -457,12 +482,24 @@ func (m *Manager) acceptLoop() {
 		if !m.track(c) {
 			return
 		}
-		m.goroutine(func() { m.handleIncoming(c) })
+		m.mu.Lock()
+		m.accepts++
+		seq := m.accepts
+		m.mu.Unlock()
+		m.goroutine(func() { m.handleIncoming(c, seq) })
 	}
 }
 
-// handleIncoming is QuorumCnxManager.handleConnection.
-func (m *Manager) handleIncoming(c net.Conn) {
+// handleIncoming is QuorumCnxManager.handleConnection for the connection
+// accepted seq-th.
+//
+// Handshakes run in parallel (Java reads them one at a time in its listener
+// thread, so that a stalled peer holds up the others), but connections from
+// one peer are installed in accept order, as Java's are: a connection
+// accepted before the installed one is stale (the peer dialed again since)
+// and is dropped. Installing it would replace the live connection with one
+// the peer has given up, leaving neither side connected.
+func (m *Manager) handleIncoming(c net.Conn, seq uint64) {
 	defer m.untrack(c)
 	r := bufio.NewReader(c)
 	var hdr InitialMessage
@@ -494,7 +531,7 @@ func (m *Manager) handleIncoming(c net.Conn) {
 		}
 		old := p.conn
 		p.conn = nil
-		m.connectLocked(p)
+		m.connectLocked(p, true)
 		m.mu.Unlock()
 		if old != nil {
 			old.close()
@@ -517,19 +554,25 @@ func (m *Manager) handleIncoming(c net.Conn) {
 			p.advertised = hdr.Addrs
 		}
 		m.mu.Unlock()
-		m.install(p, c, r)
+		m.install(p, c, r, seq)
 	}
 }
 
 // install makes c the connection to p, replacing (and closing) the previous
-// one, and starts its send and receive goroutines.
-func (m *Manager) install(p *peer, c net.Conn, r *bufio.Reader) {
+// one, and starts its send and receive goroutines. seq is the accept
+// sequence number of an incoming connection (0 for one we dialed); an
+// incoming connection accepted before the installed one is dropped.
+func (m *Manager) install(p *peer, c net.Conn, r *bufio.Reader, seq uint64) {
 	cn := &conn{c: c, r: r, done: make(chan struct{})}
 	m.mu.Lock()
-	if m.closed {
+	if m.closed || seq != 0 && seq < p.accepted {
 		m.mu.Unlock()
 		cn.close()
+		m.log.Debug("dropping stale election connection", "sid", p.sid)
 		return
+	}
+	if seq != 0 {
+		p.accepted = seq
 	}
 	old := p.conn
 	p.conn = cn
@@ -575,6 +618,16 @@ func (m *Manager) sendLoop(p *peer, cn *conn) {
 			return
 		case msg := <-p.queue:
 			m.mu.Lock()
+			if p.conn != cn {
+				// Replaced: leave the message to the new connection, which
+				// may already have passed its resend check.
+				select {
+				case p.queue <- msg:
+				default: // a newer message is queued
+				}
+				m.mu.Unlock()
+				return
+			}
 			p.last = msg
 			m.mu.Unlock()
 			buf = appendFrame(buf[:0], msg)
