@@ -116,6 +116,33 @@
 //	LEADERINFO 17      Ld→L  newEpoch<<32                int 0x10000                               null
 //	ACKEPOCH 18        L→Ld  last logged zxid            int currentEpoch, or -1                   null
 //
+// Handlers cite the actions of ZooKeeper's TLA+ system specification
+// (zookeeper-specifications/system-spec/zk-3.7/ZkV3_7_0.tla) that they
+// implement, e.g. onNewLeader is FollowerProcessNEWLEADER.
+//
+// # Deviations from ZooKeeper
+//
+// Same packets, stricter rules:
+//
+//   - The leader forgets a learner's ACKs of outstanding proposals when
+//     the learner registers again; its sync may TRUNC the txns they vouch
+//     for (every outstanding proposal is re-sent and re-ACKed). ZooKeeper
+//     keeps them; the simulation lost committed txns that way
+//     (testdata/conversations/leader_reconnect.txt).
+//   - A learner applies the txns of its sync at UPTODATE, once the leader
+//     is established, not at NEWLEADER (or, after SNAP or TRUNC, as they
+//     arrive); it installs a SNAP at NEWLEADER, with the txns that follow.
+//     An observer, too, logs them before it ACKs NEWLEADER.
+//   - A learner gives up (ErrTruncateSnapshot) on TRUNC below its newest
+//     snapshot, which ZooKeeper's truncateLog cannot honour either.
+//   - A learner gives up on a gap in the zxids of PROPOSAL or INFORM, or a
+//     COMMIT for anything but the oldest pending proposal, in every phase;
+//     ZooKeeper only warns about some of these.
+//   - The leader pings once per tick (ZooKeeper: twice) and checks its
+//     quorum every tick. Before it is established it times out only the
+//     learners it waits for, in initLimit ticks, as LearnerHandler's socket
+//     timeout does.
+//
 // # Not supported
 //
 // Dynamic reconfiguration (COMMITANDACTIVATE, INFORMANDACTIVATE: the learner

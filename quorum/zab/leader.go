@@ -107,6 +107,9 @@ func Lead(cfg Config) *Leader {
 	if c.Storage == nil {
 		panic("zab: leader: no Storage")
 	}
+	if !slices.Contains(c.Voters, c.ID) {
+		panic(fmt.Sprintf("zab: leader: %d is not a voter", c.ID))
+	}
 	l := &Leader{
 		cfg:           c,
 		quorum:        newMajority(c.Voters),
@@ -273,7 +276,7 @@ func (l *Leader) drop(lr *learner, err error) {
 func (l *Leader) Disconnected(id int64) { l.removeLearner(id) }
 
 // onLearnerInfo handles FOLLOWERINFO and OBSERVERINFO (LearnerHandler.run up
-// to LEADERINFO; Leader.getEpochToPropose).
+// to LEADERINFO; Leader.getEpochToPropose). Spec: LeaderProcessFOLLOWERINFO.
 func (l *Leader) onLearnerInfo(from int64, observer bool, p zk.QuorumPacket) {
 	l.removeLearner(from)
 	// NB: forget what this learner ACKed before. Its sync may TRUNC the
@@ -351,7 +354,8 @@ func (l *Leader) sendLeaderInfo(lr *learner) {
 }
 
 // onAckEpoch handles ACKEPOCH: zxid = the learner's last logged zxid, data =
-// int currentEpoch, or -1 if it had already accepted this epoch.
+// int currentEpoch, or -1 if it had already accepted this epoch. Spec:
+// LeaderProcessACKEPOCH.
 func (l *Leader) onAckEpoch(lr *learner, p zk.QuorumPacket) {
 	if len(p.Data) < 4 {
 		l.drop(lr, fmt.Errorf("%w: ACKEPOCH of %d bytes", ErrProtocol, len(p.Data)))
@@ -398,7 +402,8 @@ func (l *Leader) ackEpoch(sid, currentEpoch, lastZxid int64, voter bool) {
 
 // syncLearner sends a learner what it lacks, starts forwarding broadcast
 // packets to it, and sends NEWLEADER (LearnerHandler.run after
-// waitForEpochAck; syncFollower; Leader.startForwarding).
+// waitForEpochAck; syncFollower; Leader.startForwarding). Spec:
+// LeaderSyncFollower.
 func (l *Leader) syncLearner(lr *learner) {
 	pkts, queued := l.syncPackets(lr.lastZxid)
 	for _, p := range pkts {
@@ -417,7 +422,8 @@ func (l *Leader) syncLearner(lr *learner) {
 	lr.deadline = l.tick + l.cfg.InitLimit
 }
 
-// onNewLeaderAck handles the ACK of NEWLEADER (zxid newEpoch<<32).
+// onNewLeaderAck handles the ACK of NEWLEADER (zxid newEpoch<<32). Spec:
+// LeaderProcessACKLD.
 func (l *Leader) onNewLeaderAck(lr *learner, p zk.QuorumPacket) {
 	if want := MakeZxid(l.epoch, 0); p.Zxid != want {
 		l.drop(lr, fmt.Errorf("%w: NEWLEADER ACK %#x, want %#x", ErrProtocol, p.Zxid, want))
@@ -528,7 +534,8 @@ func (l *Leader) lateAck(lr *learner) (int64, bool) {
 // Propose assigns the next zxid to data, sends it as PROPOSAL to the
 // followers and returns the zxid. data must be the txn with that zxid in
 // its header (see NextZxid). The leader's own log append is in
-// Ready.Entries; Persisted counts as the leader's ACK.
+// Ready.Entries; Persisted counts as the leader's ACK. Spec:
+// LeaderProcessRequest.
 func (l *Leader) Propose(data []byte) (int64, error) {
 	if l.phase != Broadcast {
 		return 0, fmt.Errorf("%w: leader is %v", ErrNotBroadcasting, l.phase)
@@ -571,7 +578,8 @@ func (l *Leader) Persisted(zxid int64) {
 	l.prune()
 }
 
-// processAck counts a follower's ACK (Leader.processAck).
+// processAck counts a follower's ACK (Leader.processAck). Spec:
+// LeaderProcessACK.
 func (l *Leader) processAck(sid, zxid int64) {
 	if CounterOf(zxid) == 0 || zxid <= l.lastCommitted || !l.quorum.isVoter(sid) {
 		return // the ACK after UPTODATE, an old one, or an observer's
@@ -594,7 +602,7 @@ func (l *Leader) processAck(sid, zxid int64) {
 }
 
 // tryCommit commits outstanding proposals in zxid order while the oldest has
-// a quorum (Leader.tryToCommit).
+// a quorum (Leader.tryToCommit). Spec: LeaderTryToCommit.
 func (l *Leader) tryCommit() {
 	for _, p := range l.props {
 		if p.committed {

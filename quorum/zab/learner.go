@@ -163,7 +163,8 @@ func (f *Learner) Step(p zk.QuorumPacket) {
 	}
 }
 
-// onLeaderInfo is the second half of Learner.registerWithLeader.
+// onLeaderInfo is the second half of Learner.registerWithLeader. Spec:
+// FollowerProcessLEADERINFO.
 func (f *Learner) onLeaderInfo(p zk.QuorumPacket) {
 	if t := PacketType(p.Type); t != LeaderInfo {
 		// Pre-1.0 leaders start with NEWLEADER; not supported.
@@ -194,7 +195,8 @@ func (f *Learner) onLeaderInfo(p zk.QuorumPacket) {
 }
 
 // syncStep handles a packet between ACKEPOCH and UPTODATE
-// (Learner.syncWithLeader).
+// (Learner.syncWithLeader). Spec: FollowerProcessSyncMessage,
+// FollowerProcessPROPOSALInSync, FollowerProcessCOMMITInSync.
 func (f *Learner) syncStep(p zk.QuorumPacket) {
 	t := PacketType(p.Type)
 	if f.syncMode == 0 {
@@ -266,7 +268,7 @@ func (f *Learner) continuous(zxid int64) bool {
 
 // onNewLeader: install the SNAP, log the committed txns, and only once they
 // are durable persist currentEpoch and ACK NEWLEADER (ZOOKEEPER-3911,
-// -4643, -4646, -4785).
+// -4643, -4646, -4785). Spec: FollowerProcessNEWLEADER.
 func (f *Learner) onNewLeader(p zk.QuorumPacket) {
 	if f.ackedNewLeader || f.newLeaderAckAt >= 0 {
 		f.protocolError("second NEWLEADER")
@@ -309,7 +311,7 @@ func (f *Learner) ackNewLeader() {
 }
 
 // onUpToDate: log what came after NEWLEADER, apply what is committed, ACK
-// newEpoch<<32 and start serving.
+// newEpoch<<32 and start serving. Spec: FollowerProcessUPTODATE.
 func (f *Learner) onUpToDate() {
 	if !f.ackedNewLeader {
 		f.protocolError("UPTODATE before our NEWLEADER ACK")
@@ -350,7 +352,8 @@ func (f *Learner) commit(es ...Entry) {
 }
 
 // broadcastStep handles a packet after UPTODATE (Follower.processPacket,
-// Observer.processPacket).
+// Observer.processPacket). Spec: FollowerProcessPROPOSAL,
+// FollowerProcessCOMMIT.
 func (f *Learner) broadcastStep(p zk.QuorumPacket) {
 	switch t := PacketType(p.Type); t {
 	case Ping:
