@@ -70,6 +70,19 @@
 // TickInterval (50 ms): finalizeWait (200 ms) is 4 ticks, the notification
 // timeout starts at 4 ticks (200 ms) and doubles up to 1200 ticks (60 s).
 //
+// # Tests
+//
+//   - notification_test.go: golden bytes written by Java's
+//     FastLeaderElection.buildMsg (testdata/gen/GenNotifications.java,
+//     ZooKeeper 3.8.0), both directions; the legacy 28- and 40-byte layouts
+//     and every malformed length; FuzzDecodeNotification.
+//   - vote_test.go: tables of totalOrderPredicate and Vote.Equal.
+//   - testdata/conversations/*.txt: datadriven conversations (rounds,
+//     finalize wait, timeouts, joining a leader, observers, filters).
+//   - sim_test.go: seeded simulation of 3 or 5 voters (and an observer)
+//     with loss, delays, duplicates, partitions, crashes and a ZAB stub.
+//   - javainterop_test.go: FLE against real ZooKeeper servers.
+//
 // # Not supported
 //
 // Dynamic reconfiguration (a notification carrying a newer config makes Java

@@ -14,6 +14,13 @@
 //	dialer -> acceptor: initial message (see InitialMessage)
 //	then, both ways:    int length (1..MaxMessageSize) | length bytes
 //
+// Tests: wire tables and FuzzReadInitialMessage; golden bytes captured from
+// Java's QuorumCnxManager on a socket (testdata/gen/CaptureWire.java),
+// which a Manager must reproduce exactly; timers, backoff, queues and
+// shutdown in testing/synctest bubbles over an in-memory net.Pipe network;
+// meshes, restarts and goroutine leaks over TCP on 127.0.0.1; and an
+// exchange with Java QuorumCnxManager processes (java_test.go).
+//
 // Not supported: quorum SASL (QuorumAuthPacket exchange after the initial
 // message, quorum.auth.enableSasl), TLS (sslQuorum), and the reachability
 // checks of multiAddress.reachabilityCheckEnabled.

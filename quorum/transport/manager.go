@@ -368,14 +368,24 @@ func (m *Manager) dialLoop(p *peer) {
 			return
 		}
 		addrs := slices.Compact(slices.Concat(p.advertised, m.cfg.Peers[p.sid]))
+		if len(addrs) == 0 {
+			// Nowhere to dial (an observer known only by its connection):
+			// the message waits for the peer to connect.
+			p.dialing = false
+			m.mu.Unlock()
+			m.log.Debug("no election address", "sid", p.sid)
+			return
+		}
 		m.mu.Unlock()
 		err := m.dialOnce(p, addrs)
-		if err == nil && p.sid < m.cfg.ID {
-			backoff = m.cfg.MinBackoff
-			continue // installed
-		}
-		if err != nil {
+		switch {
+		case err != nil:
 			m.log.Debug("election connection failed", "sid", p.sid, "err", err)
+		case p.sid < m.cfg.ID:
+			// Installed. Still wait before checking again, so that a peer
+			// that drops every connection at once is not redialed in a
+			// tight loop.
+			backoff = m.cfg.MinBackoff
 		}
 		t := time.NewTimer(backoff)
 		select {
@@ -389,13 +399,8 @@ func (m *Manager) dialLoop(p *peer) {
 	}
 }
 
-var errNoAddress = errors.New("transport: no address for peer")
-
 // dialOnce is QuorumCnxManager.initiateConnection and startConnection.
 func (m *Manager) dialOnce(p *peer, addrs []string) error {
-	if len(addrs) == 0 {
-		return fmt.Errorf("%w %d", errNoAddress, p.sid)
-	}
 	var c net.Conn
 	var err error
 	for _, a := range addrs {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"testing"
+	"testing/iotest"
 )
 
 func header(version, sid int64, addr string) []byte {
@@ -136,4 +137,34 @@ func FuzzReadInitialMessage(f *testing.F) {
 			t.Fatalf("round trip %+v -> %+v", m, m2)
 		}
 	})
+}
+
+// TestReadSplits reads an initial message and frames through readers that
+// return one byte, or half of what is asked, at a time.
+func TestReadSplits(t *testing.T) {
+	in := AppendInitialMessage(nil, ProtocolVersionV2, 4, []string{"a:1", "[::1]:2"})
+	in = appendFrame(in, []byte("first"))
+	in = appendFrame(in, bytes.Repeat([]byte{1}, 5000))
+	for name, wrap := range map[string]func(io.Reader) io.Reader{
+		"one byte": iotest.OneByteReader,
+		"half":     iotest.HalfReader,
+		"data+EOF": iotest.DataErrReader,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := wrap(bytes.NewReader(in))
+			hdr, err := ReadInitialMessage(r)
+			if err != nil || hdr.SID != 4 || len(hdr.Addrs) != 2 {
+				t.Fatalf("ReadInitialMessage = %+v, %v", hdr, err)
+			}
+			if b, err := readFrame(r); err != nil || string(b) != "first" {
+				t.Fatalf("readFrame = %q, %v", b, err)
+			}
+			if b, err := readFrame(r); err != nil || len(b) != 5000 {
+				t.Fatalf("readFrame = %d bytes, %v", len(b), err)
+			}
+			if _, err := readFrame(r); err != io.EOF {
+				t.Fatalf("readFrame at end = %v, want EOF", err)
+			}
+		})
+	}
 }
