@@ -90,8 +90,12 @@ type Leader struct {
 	lastCommitted int64
 	lastProposed  int64
 	persisted     int64 // own log durable up to here
-	props         []*proposal
-	pendingSyncs  map[int64][]int64 // zxid -> learners waiting for SYNC
+	// props holds, in zxid order, the proposals not yet both committed and
+	// in Storage. Commits go in zxid order, so props[:ncommitted] are the
+	// committed ones and the rest are outstanding.
+	props        []*proposal
+	ncommitted   int
+	pendingSyncs map[int64][]int64 // zxid -> learners waiting for SYNC
 
 	rd Ready
 }
@@ -287,10 +291,8 @@ func (l *Leader) onLearnerInfo(from int64, observer bool, p zk.QuorumPacket) {
 	// ACKs (Proposal.addAck by sid); the simulation lost committed txns
 	// that way: a follower reconnected, was truncated, crashed, and a
 	// later leader was elected without it.
-	for _, pr := range l.props {
-		if !pr.committed {
-			delete(pr.acks, from)
-		}
+	for _, pr := range l.props[l.ncommitted:] {
+		delete(pr.acks, from)
 	}
 	lr := &learner{id: from, observer: observer, voter: !observer && l.quorum.isVoter(from)}
 	li, err := ParseLearnerInfo(p)
@@ -411,10 +413,8 @@ func (l *Leader) syncLearner(lr *learner) {
 	}
 	if !lr.observer {
 		// Only participants get outstanding proposals.
-		for _, p := range l.props {
-			if !p.committed && p.Zxid > queued {
-				l.send(lr.id, packet(Proposal, p.Zxid, p.Data))
-			}
+		for _, p := range l.outstandingAfter(queued) {
+			l.send(lr.id, packet(Proposal, p.Zxid, p.Data))
 		}
 	}
 	l.send(lr.id, packet(NewLeader, MakeZxid(l.epoch, 0), l.cfg.ConfigData))
@@ -521,14 +521,29 @@ func (l *Leader) lateAck(lr *learner) (int64, bool) {
 	if lr.observer || lr.state != upToDate {
 		return 0, false
 	}
-	for _, p := range l.props {
-		if p.committed || p.Zxid <= lr.lastAck {
-			continue
-		}
-		since := max(p.tick, lr.upToDateAt)
-		return p.Zxid, l.tick-since > l.cfg.SyncLimit
+	ps := l.outstandingAfter(lr.lastAck)
+	if len(ps) == 0 {
+		return 0, false
 	}
-	return 0, false
+	since := max(ps[0].tick, lr.upToDateAt)
+	return ps[0].Zxid, l.tick-since > l.cfg.SyncLimit
+}
+
+// outstandingAfter returns the outstanding proposals with a zxid above z.
+func (l *Leader) outstandingAfter(z int64) []*proposal {
+	out := l.props[l.ncommitted:]
+	i, _ := slices.BinarySearchFunc(out, z+1, cmpProposal)
+	return out[i:]
+}
+
+func cmpProposal(p *proposal, z int64) int {
+	switch {
+	case p.Zxid < z:
+		return -1
+	case p.Zxid > z:
+		return 1
+	}
+	return 0
 }
 
 // Propose assigns the next zxid to data, sends it as PROPOSAL to the
@@ -563,15 +578,14 @@ func (l *Leader) Persisted(zxid int64) {
 	if zxid <= l.persisted || l.phase == Looking {
 		return
 	}
+	prev := l.persisted
 	l.persisted = zxid
 	if l.quorum.isVoter(l.cfg.ID) {
-		for _, p := range l.props {
+		for _, p := range l.outstandingAfter(prev) {
 			if p.Zxid > zxid {
 				break
 			}
-			if !p.committed {
-				p.acks[l.cfg.ID] = true
-			}
+			p.acks[l.cfg.ID] = true
 		}
 	}
 	l.tryCommit()
@@ -584,19 +598,12 @@ func (l *Leader) processAck(sid, zxid int64) {
 	if CounterOf(zxid) == 0 || zxid <= l.lastCommitted || !l.quorum.isVoter(sid) {
 		return // the ACK after UPTODATE, an old one, or an observer's
 	}
-	i, ok := slices.BinarySearchFunc(l.props, zxid, func(p *proposal, z int64) int {
-		switch {
-		case p.Zxid < z:
-			return -1
-		case p.Zxid > z:
-			return 1
-		}
-		return 0
-	})
+	out := l.props[l.ncommitted:]
+	i, ok := slices.BinarySearchFunc(out, zxid, cmpProposal)
 	if !ok {
 		return // "Trying to commit future proposal"
 	}
-	l.props[i].acks[sid] = true
+	out[i].acks[sid] = true
 	l.tryCommit()
 	l.prune()
 }
@@ -604,14 +611,9 @@ func (l *Leader) processAck(sid, zxid int64) {
 // tryCommit commits outstanding proposals in zxid order while the oldest has
 // a quorum (Leader.tryToCommit). Spec: LeaderTryToCommit.
 func (l *Leader) tryCommit() {
-	for _, p := range l.props {
-		if p.committed {
-			continue
-		}
-		if !l.quorum.containsQuorum(p.acks) {
-			return
-		}
-		l.commit(p)
+	for l.ncommitted < len(l.props) && l.quorum.containsQuorum(l.props[l.ncommitted].acks) {
+		l.commit(l.props[l.ncommitted])
+		l.ncommitted++
 	}
 }
 
@@ -645,11 +647,13 @@ func (l *Leader) commit(p *proposal) {
 // prune forgets proposals that are committed and in Storage.
 func (l *Leader) prune() {
 	n := 0
-	for n < len(l.props) && l.props[n].committed && l.props[n].Zxid <= l.persisted {
+	for n < l.ncommitted && l.props[n].Zxid <= l.persisted {
 		n++
 	}
 	if n > 0 {
-		l.props = slices.Delete(l.props, 0, n)
+		clear(l.props[:n]) // let the collector have them
+		l.props = l.props[n:]
+		l.ncommitted -= n
 	}
 }
 
