@@ -20,14 +20,16 @@ func (s *Server) finalize(r *request) {
 		r.res = s.tree.Apply(&r.hdr, r.txn)
 		s.tree.Unlock()
 		s.applied.Store(r.hdr.Zxid)
+		s.applySessionEffects(&r.hdr, r.txn)
 	}
 	switch r.op {
 	case zkproto.OpCreateSession:
-		s.sessionCreated(r)
+		if r.c != nil {
+			s.sessionCreated(r)
+		}
 		return
 	case zkproto.OpCloseSession:
-		s.sessions.Remove(r.session)
-		s.unbindSession(r.session)
+		s.unbindSession(r.session, r.c)
 	}
 	c := r.c
 	if c == nil {

@@ -140,7 +140,8 @@ func (h *handler) connect(c *conn, body []byte) gnet.Action {
 		s.log.Warn("closing connection: bad connect request", "remote", c.remote, "err", d.Err())
 		return gnet.Close
 	}
-	if s.stopping.Load() {
+	if s.stopping.Load() || s.Role() == RoleLooking {
+		// ZooKeeper does not serve clients while it elects a leader.
 		return gnet.Close
 	}
 	if req.LastZxidSeen > s.lastApplied() {
@@ -187,8 +188,14 @@ func (h *handler) connect(c *conn, body []byte) gnet.Action {
 	c.session = id
 	c.inflight++
 	c.pending = append(c.pending, r)
+	if ens := s.ens.Load(); ens.role.learner() {
+		// A learner's new session is a txn the leader orders: forward it
+		// with its timeout as the body (Learner.request of createSession).
+		s.forward(ens, r, binary.BigEndian.AppendUint32(nil, uint32(timeout)))
+	} else {
+		s.submit(r)
+	}
 	c.mu.Unlock()
-	s.submit(r)
 	return gnet.None
 }
 
@@ -249,6 +256,10 @@ func (h *handler) request(c *conn, body []byte) gnet.Action {
 		c.closeAfterFlush()
 		return gnet.None
 	}
+	ens := s.ens.Load()
+	if ens.role.learner() {
+		s.noteTouch(c.session, c.timeout)
+	}
 	if isWrite(rh.Type) {
 		if rh.Type == zkproto.OpCloseSession {
 			c.closing = true
@@ -256,7 +267,11 @@ func (h *handler) request(c *conn, body []byte) gnet.Action {
 		}
 		c.inflight++
 		c.pending = append(c.pending, r)
-		s.submit(r)
+		if ens.role.learner() {
+			s.forward(ens, r, append([]byte(nil), body[8:]...))
+		} else {
+			s.submit(r)
+		}
 	} else if len(c.pending) == 0 {
 		s.serveRead(c, r)
 	} else {

@@ -23,6 +23,7 @@ type prep struct {
 	outstanding map[string]*change
 	order       []pendingChange // FIFO by zxid, for cleanup
 	applied     *atomic.Int64   // last zxid the final stage applied
+	gen         int64           // Server.epochGen seen last
 	// journal records the map entries a multi overwrote, for rollback.
 	journal []journalEntry
 	inMulti bool
@@ -115,8 +116,23 @@ func (p *prep) rollback() {
 	p.journal = p.journal[:0]
 }
 
+// reset forgets outstanding changes after a role or epoch change; a leader
+// numbers its txns from epoch<<32.
+func (p *prep) reset(ens *ensembleState) {
+	clear(p.outstanding)
+	p.order = p.order[:0]
+	p.zxid = p.applied.Load()
+	if ens.role == RoleLeading && p.zxid < ens.epoch<<32 {
+		p.zxid = ens.epoch << 32
+	}
+}
+
 // process assigns a zxid and a txn to r.
 func (p *prep) process(r *request, nowMs int64) {
+	if g := p.s.epochGen.Load(); g != p.gen {
+		p.gen = g
+		p.reset(p.s.ens.Load())
+	}
 	p.cleanup()
 	if r.op == zkproto.OpSync {
 		r.hdr = zkproto.TxnHeader{ClientID: r.session, Cxid: r.xid, Zxid: p.zxid, Time: nowMs, Type: zkproto.OpSync}
@@ -196,7 +212,7 @@ func (p *prep) create(op zkproto.OpCode, path string, data []byte, acl []zkproto
 	if op == zkproto.OpCreateContainer && mode != zkproto.ModeContainer {
 		return 0, nil, zkproto.ErrBadArguments
 	}
-	if mode.Ephemeral() && r.c == nil {
+	if mode.Ephemeral() && r.internal {
 		return 0, nil, zkproto.ErrBadArguments
 	}
 	// validatePathForCreate
@@ -276,7 +292,7 @@ func (p *prep) delete(op zkproto.OpCode, x *zkproto.PathVersion, r *request) (zk
 	if parent == nil {
 		return 0, nil, zkproto.ErrNoNode
 	}
-	if r.c != nil && !p.s.checkACL(parent.acl, zkproto.PermDelete, r.auth) {
+	if !r.internal && !p.s.checkACL(parent.acl, zkproto.PermDelete, r.auth) {
 		return 0, nil, zkproto.ErrNoAuth
 	}
 	node := p.record(path)

@@ -19,6 +19,10 @@ type request struct {
 	auth    []zkproto.Id
 	startNs int64
 
+	internal bool  // issued by the server itself (expiry, reaper, a replica's commit)
+	remote   bool  // forwarded by a learner (leader side)
+	learner  int64 // the learner that forwarded it
+
 	// createSession only.
 	connReq *zkproto.ConnectRequest
 	timeout int32

@@ -67,7 +67,11 @@ type Server struct {
 
 	prepQ  *queue[*request]
 	syncQ  *queue[[]*request]
-	finalQ *queue[[]*request]
+	finalQ *queue[finalItem]
+
+	ens      atomic.Pointer[ensembleState]
+	epochGen atomic.Int64 // bumped by SetRole; prep resets on change
+	waits    ensembleWaits
 
 	mu       sync.Mutex
 	bySess   map[int64]*conn
@@ -102,12 +106,19 @@ func New(cfg *config.Config, log *slog.Logger, txnlog TxnLog) (*Server, error) {
 		started:  time.Now(),
 		prepQ:    newQueue[*request](),
 		syncQ:    newQueue[[]*request](),
-		finalQ:   newQueue[[]*request](),
+		finalQ:   newQueue[finalItem](),
 		bySess:   make(map[int64]*conn),
 		conns:    make(map[*conn]struct{}),
 		perIP:    make(map[string]int),
 	}
 	s.tree.SetWatcher(func(ev datatree.Event) { s.watches.Trigger(ev.Type, ev.Path) })
+	s.ens.Store(&ensembleState{role: RoleStandalone})
+	if !cfg.Standalone() {
+		s.ens.Store(&ensembleState{role: RoleLooking})
+	}
+	s.waits.byKey = map[waitKey]*request{}
+	s.waits.byZxid = map[int64]*request{}
+	s.waits.touched = map[int64]int32{}
 	if cfg.Standalone() {
 		// ZooKeeperServer.createSessionTrackerServerId: a standalone server
 		// puts 1 in the top byte of its session ids.
@@ -247,6 +258,10 @@ func (s *Server) runPrep(ctx context.Context) {
 			s.prep.process(r, now)
 			out[i] = r
 		}
+		if ens := s.ens.Load(); ens.role == RoleLeading {
+			s.propose(ens, out)
+			continue
+		}
 		s.syncQ.push(out)
 	}
 }
@@ -281,7 +296,7 @@ func (s *Server) runSync(ctx context.Context) {
 				panic(fmt.Sprintf("server: txn log append: %v", err))
 			}
 		}
-		s.finalQ.push(all)
+		s.finalQ.push(finalItem{reqs: all})
 	}
 }
 
@@ -292,11 +307,8 @@ func (s *Server) runFinal(ctx context.Context) {
 			return
 		case <-s.finalQ.signal:
 		}
-		for _, b := range s.finalQ.take() {
-			for _, r := range b {
-				s.finalize(r)
-				s.stats.outstanding.Add(-1)
-			}
+		for _, it := range s.finalQ.take() {
+			s.runFinalItem(it)
 		}
 	}
 }
@@ -317,12 +329,17 @@ func (s *Server) runTicker(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
+			if r := s.Role(); r != RoleStandalone && r != RoleLeading {
+				continue // the leader owns expiry
+			}
 			for _, id := range s.sessions.Expired(now.UnixMilli()) {
 				s.log.Info("session expired", "session", fmt.Sprintf("%#x", id))
 				s.submitClose(id)
 			}
 		case now := <-reap.C:
-			s.reap(now.UnixMilli())
+			if r := s.Role(); r == RoleStandalone || r == RoleLeading {
+				s.reap(now.UnixMilli())
+			}
 		}
 	}
 }
@@ -332,7 +349,7 @@ func (s *Server) submitClose(id int64) {
 	s.mu.Lock()
 	c := s.bySess[id]
 	s.mu.Unlock()
-	r := &request{session: id, op: zkproto.OpCloseSession}
+	r := &request{session: id, op: zkproto.OpCloseSession, internal: true}
 	if c != nil {
 		// The client learns of the expiry when it reconnects; close now.
 		c.mu.Lock()
@@ -353,7 +370,7 @@ func (s *Server) reap(nowMs int64) {
 		paths = paths[:max]
 	}
 	for _, p := range paths {
-		s.submit(&request{op: zkproto.OpDeleteContainer, rec: &zkproto.PathVersion{Path: p, Version: -1}})
+		s.submit(&request{op: zkproto.OpDeleteContainer, rec: &zkproto.PathVersion{Path: p, Version: -1}, internal: true})
 	}
 }
 
@@ -407,13 +424,21 @@ func (s *Server) bindSession(id int64, c *conn) {
 	}
 }
 
-func (s *Server) unbindSession(id int64) {
+// unbindSession forgets a closed session's connection and closes it, unless
+// it is the connection that asked for the close (it closes after the reply).
+func (s *Server) unbindSession(id int64, asker *conn) {
 	s.mu.Lock()
 	c := s.bySess[id]
 	delete(s.bySess, id)
 	s.mu.Unlock()
 	if c != nil {
 		s.watches.RemoveWatcher(c)
+		if c != asker {
+			c.mu.Lock()
+			c.closing = true
+			c.mu.Unlock()
+			c.closeAfterFlush()
+		}
 	}
 }
 
@@ -449,5 +474,37 @@ func (s *Server) recordLatency(startNs int64) {
 		if ms <= cur || st.latencyMax.CompareAndSwap(cur, ms) {
 			break
 		}
+	}
+}
+
+// propose hands a leader's prepared batch to ZAB. Local writes wait for their
+// commit by zxid; a sync waits behind every proposal before it.
+func (s *Server) propose(ens *ensembleState, batch []*request) {
+	entries := make([]LogEntry, 0, len(batch))
+	for _, r := range batch {
+		if r.entry == nil { // sync: a barrier at the zxid prep had reached
+			b := &barrier{zxid: r.hdr.Zxid, r: r}
+			if r.remote {
+				b.r, b.learner = nil, r.learner
+				s.stats.outstanding.Add(-1)
+			}
+			if len(entries) > 0 {
+				ens.rep.Propose(entries)
+				entries = entries[:0:0]
+			}
+			s.finalQ.push(finalItem{barrier: b})
+			continue
+		}
+		if !r.internal && !r.remote {
+			s.waits.mu.Lock()
+			s.waits.byZxid[r.hdr.Zxid] = r
+			s.waits.mu.Unlock()
+		} else {
+			s.stats.outstanding.Add(-1)
+		}
+		entries = append(entries, LogEntry{Zxid: r.hdr.Zxid, Data: r.entry})
+	}
+	if len(entries) > 0 {
+		ens.rep.Propose(entries)
 	}
 }

@@ -247,3 +247,15 @@ func (t *Tree) fire(typ zkproto.EventType, path string) {
 		t.watcher(Event{Type: typ, Path: path})
 	}
 }
+
+// ReplaceWith makes t hold other's nodes (a snapshot installed by SNAP, or
+// an empty tree before a replay), keeping t's watcher, with lastZxid zxid.
+// The caller holds t's write lock; other must not be used afterwards.
+func (t *Tree) ReplaceWith(other *Tree, zxid int64) {
+	t.nodes = other.nodes
+	t.ephemerals = other.ephemerals
+	t.containers = other.containers
+	t.ttls = other.ttls
+	t.acct = other.acct
+	t.lastZxid = zxid
+}
