@@ -32,6 +32,7 @@ type conn struct {
 	inflight int        // writes submitted, not yet replied
 	closing  bool       // no more requests accepted
 	stats    connStats
+	mon      connMon // cons statistics, fourletter.go
 
 	outMu     sync.Mutex
 	out       []byte

@@ -59,6 +59,7 @@ func (s *Server) finalize(r *request) {
 	c.mu.Lock()
 	c.stats.lastZxid = hdr.Zxid
 	c.stats.sent++
+	c.mon.response(r.xid, r.startNs)
 	c.reply(hdr, body)
 	c.inflight--
 	if len(c.pending) > 0 && c.pending[0] == r {
@@ -142,6 +143,8 @@ func (s *Server) serveRead(c *conn, r *request) {
 	}
 	c.stats.lastZxid = hdr.Zxid
 	c.stats.sent++
+	c.mon.response(r.xid, r.startNs)
+	s.noteRead(r, hdr, body)
 	s.recordLatency(r.startNs)
 	c.reply(hdr, body)
 }

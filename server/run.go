@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/zabd/zabd/persistence"
+	"github.com/zabd/zabd/persistence/snapshot"
 	"github.com/zabd/zabd/persistence/txnlog"
 	"github.com/zabd/zabd/server/config"
 )
@@ -39,14 +41,24 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	return s.Serve(ctx)
 }
 
-// storeLog adapts the badger store to TxnLog.
+// storeLog adapts the badger store to TxnLog. Its snapshot and recovery
+// methods are in recovery.go.
 type storeLog struct {
 	store *persistence.Store
 	log   *txnlog.Log
 	buf   []txnlog.Entry
+	// mu lets one writer at a time use the log, as txnlog requires: the sync
+	// stage (Append) or the snapshot goroutine (PurgeBefore).
+	mu sync.Mutex
+
+	snaps     *snapshot.Dir // dataDir/zabd-snap, opened by recovery
+	recovered *state        // what start-up recovered
+	sn        *snapshotter  // set by startSnapshots
 }
 
 func (l *storeLog) Append(batch []LogEntry) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.buf = l.buf[:0]
 	for _, e := range batch {
 		l.buf = append(l.buf, txnlog.Entry{Zxid: e.Zxid, Data: e.Data})

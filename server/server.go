@@ -111,7 +111,6 @@ func New(cfg *config.Config, log *slog.Logger, txnlog TxnLog) (*Server, error) {
 		conns:    make(map[*conn]struct{}),
 		perIP:    make(map[string]int),
 	}
-	s.tree.SetWatcher(func(ev datatree.Event) { s.watches.Trigger(ev.Type, ev.Path) })
 	s.ens.Store(&ensembleState{role: RoleStandalone})
 	if !cfg.Standalone() {
 		s.ens.Store(&ensembleState{role: RoleLooking})
@@ -128,9 +127,12 @@ func New(cfg *config.Config, log *slog.Logger, txnlog TxnLog) (*Server, error) {
 	if err := s.replay(); err != nil {
 		return nil, err
 	}
+	// After replay: recovery may replace the tree, and replay fires nothing.
+	s.tree.SetWatcher(func(ev datatree.Event) { s.watches.Trigger(ev.Type, ev.Path) })
 	last := s.tree.LastZxid()
 	s.applied.Store(last)
 	s.prep = newPrep(s, last, &s.applied)
+	s.startSnapshots()
 	return s, nil
 }
 
@@ -138,6 +140,9 @@ func New(cfg *config.Config, log *slog.Logger, txnlog TxnLog) (*Server, error) {
 // that were open, which then expire unless their clients come back within
 // their timeout (as ZooKeeper restores sessions from its snapshot and log).
 func (s *Server) replay() error {
+	if sl, ok := s.txnlog.(*storeLog); ok {
+		return s.recoverStore(sl) // snapshots, then the log after them: recovery.go
+	}
 	now := time.Now().UnixMilli()
 	open := make(map[int64]int32)
 	n := 0

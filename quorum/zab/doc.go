@@ -53,6 +53,12 @@
 // txns synced before it and then currentEpoch are durable (ZOOKEEPER-4643,
 // -4646, -4785).
 //
+// The runtime's own snapshots must hold committed txns only: take one of a
+// data tree whose txns all came through Ready.Committed or a SNAP. After a
+// restart the tree also holds the replayed log tail, which may be
+// uncommitted: snapshot it only once Ready.Committed has gone past that
+// tail. Otherwise a TRUNC may fall inside the snapshot (ErrTruncateSnapshot).
+//
 // # Phases
 //
 // Discovery. Each learner sends FOLLOWERINFO (OBSERVERINFO) with its
@@ -133,8 +139,14 @@
 //     is established, not at NEWLEADER (or, after SNAP or TRUNC, as they
 //     arrive); it installs a SNAP at NEWLEADER, with the txns that follow.
 //     An observer, too, logs them before it ACKs NEWLEADER.
-//   - A learner gives up (ErrTruncateSnapshot) on TRUNC below its newest
-//     snapshot, which ZooKeeper's truncateLog cannot honour either.
+//   - TRUNC cannot undo txns held in a snapshot, and a learner can hold
+//     uncommitted ones in the SNAP of a leader that failed before it was
+//     established. The leader therefore sends TRUNC only to a learner whose
+//     currentEpoch (from ACKEPOCH, remembered across reconnections) is its
+//     last zxid's epoch or the leader's own, and SNAP otherwise; ZooKeeper
+//     sends TRUNC and its learner keeps the snapshot, silently diverging.
+//     A learner gives up (ErrTruncateSnapshot) on TRUNC below its newest
+//     snapshot's txns, rather than diverge.
 //   - A learner gives up on a gap in the zxids of PROPOSAL or INFORM, or a
 //     COMMIT for anything but the oldest pending proposal, in every phase;
 //     ZooKeeper only warns about some of these.

@@ -84,6 +84,10 @@ type Leader struct {
 
 	learners map[int64]*learner
 	ids      []int64 // sorted keys of learners
+	// epochs is each learner's currentEpoch as last known: from its
+	// ACKEPOCH, then this epoch once it ACKed NEWLEADER. It outlives
+	// reconnections, whose ACKEPOCH says -1 (see syncPackets).
+	epochs map[int64]int64
 
 	lastProcessed int64 // ZKDatabase lastProcessedZxid: SNAP zxid
 	maxCommitted  int64 // last committed entry (maxCommittedLog)
@@ -125,6 +129,7 @@ func Lead(cfg Config) *Leader {
 		electing:      map[int64]bool{},
 		newLeaderAcks: map[int64]bool{},
 		learners:      map[int64]*learner{},
+		epochs:        map[int64]int64{},
 		lastProcessed: c.LastZxid,
 		maxCommitted:  c.LastZxid,
 		lastCommitted: c.LastZxid,
@@ -366,6 +371,9 @@ func (l *Leader) onAckEpoch(lr *learner, p zk.QuorumPacket) {
 	currentEpoch := int64(int32(uint32(p.Data[0])<<24 | uint32(p.Data[1])<<16 | uint32(p.Data[2])<<8 | uint32(p.Data[3])))
 	lr.lastZxid = p.Zxid
 	lr.state = waitEpochQuorum
+	if currentEpoch != -1 {
+		l.epochs[lr.id] = currentEpoch
+	}
 	if l.ackedEpochs {
 		l.syncLearner(lr)
 		return
@@ -407,7 +415,11 @@ func (l *Leader) ackEpoch(sid, currentEpoch, lastZxid int64, voter bool) {
 // waitForEpochAck; syncFollower; Leader.startForwarding). Spec:
 // LeaderSyncFollower.
 func (l *Leader) syncLearner(lr *learner) {
-	pkts, queued := l.syncPackets(lr.lastZxid)
+	ce, ok := l.epochs[lr.id]
+	if !ok {
+		ce = -1
+	}
+	pkts, queued := l.syncPackets(lr.lastZxid, ce)
 	for _, p := range pkts {
 		l.send(lr.id, p)
 	}
@@ -431,6 +443,7 @@ func (l *Leader) onNewLeaderAck(lr *learner, p zk.QuorumPacket) {
 	}
 	lr.state = waitUpToDate
 	lr.deadline = l.tick + l.cfg.SyncLimit
+	l.epochs[lr.id] = l.epoch
 	if l.established {
 		l.sendUpToDate(lr)
 		return

@@ -203,7 +203,13 @@ func (f *Learner) syncStep(p zk.QuorumPacket) {
 		switch t {
 		case Diff:
 		case Trunc:
-			if p.Zxid < f.snapZxid {
+			// NB: a snapshot named by an epoch's zero zxid (e,0) is a SNAP
+			// sent before epoch e's first commit: it holds exactly the
+			// history epoch e was established with, all committed, which
+			// any later leader's history extends with txns of epochs >= e
+			// only. TRUNC below its name cuts none of its txns, and the
+			// name stays a true summary of them.
+			if p.Zxid < f.snapZxid && CounterOf(f.snapZxid) != 0 {
 				f.stop(fmt.Errorf("%w: TRUNC %#x, snapshot %#x", ErrTruncateSnapshot, p.Zxid, f.snapZxid))
 				return
 			}

@@ -156,7 +156,8 @@ type Disconnect struct {
 //     whole txn log, durably; the last zxid is now Snapshot.Zxid.
 //  2. Truncate (learner): durably drop every log entry with a zxid above
 //     TruncateZxid, and rebuild the data tree from the snapshot and the
-//     remaining log (ZKDatabase.truncateLog).
+//     remaining log (ZKDatabase.truncateLog). The snapshot stays, even if it
+//     is named by a higher epoch's zero zxid (its txns are all older).
 //  3. AcceptedEpoch, then CurrentEpoch, when non-zero: write them durably
 //     (the acceptedEpoch and currentEpoch files).
 //  4. Entries: append to the txn log in order. They need not be synced

@@ -37,7 +37,14 @@ import (
 //   - zxids increase in every log and data tree, epochs never go back,
 //     currentEpoch <= acceptedEpoch;
 //   - a follower's ACK of a proposal leaves only once the txn is synced,
-//     its NEWLEADER ACK only once all it logged is synced.
+//     its NEWLEADER ACK only once all it logged is synced;
+//   - no packet is ever out of turn (ErrProtocol), and no TRUNC falls inside
+//     a snapshot.
+//
+// After the faults stop (70% into the schedule), every server restarts and
+// the network heals; without new proposals, the ensemble must settle — one
+// leader in broadcast, everyone following it, nothing in flight — and then
+// every data tree must hold the whole committed sequence.
 //
 // Rerun one schedule with its trace:
 //
@@ -81,7 +88,7 @@ func TestSimulation(t *testing.T) {
 	t.Logf("%d schedules in %v: %+v", n, time.Since(start).Round(time.Millisecond), total)
 	// Guard against a harness that checks nothing: most schedules must
 	// establish leaders and commit.
-	if total.committedRuns < n*9/10 || total.converged < n*9/10 {
+	if total.committedRuns < n*9/10 {
 		t.Errorf("too little progress: %+v", total)
 	}
 }
@@ -99,7 +106,7 @@ type simStats struct {
 	establishments, leaderChanges, commits, maxCommitted, committedRuns int
 	diffs, truncs, snaps, crashes, partitions, breaks, compactions      int
 	lostQuorum, lostLeader, refused                                     int
-	converged, settleSteps, truncBelowSnap                              int
+	converged, settleSteps                                              int
 }
 
 func (s *simStats) add(o simStats) {
@@ -119,7 +126,6 @@ func (s *simStats) add(o simStats) {
 	s.lostLeader += o.lostLeader
 	s.refused += o.refused
 	s.converged += o.converged
-	s.truncBelowSnap += o.truncBelowSnap
 	s.settleSteps = max(s.settleSteps, o.settleSteps)
 }
 
@@ -315,6 +321,9 @@ func (w *world) settle() {
 			return
 		}
 		w.step(false)
+	}
+	if w.err == nil {
+		w.failf("did not settle in 6000 steps (liveness): %v", w.nodes)
 	}
 }
 
@@ -756,8 +765,10 @@ func (w *world) process(n *node) {
 		n.replay()
 	}
 	if rd.Truncate {
-		if rd.TruncateZxid < n.snapZxid {
-			w.failf("%d: truncate to %#x below snapshot %#x", n.id, rd.TruncateZxid, n.snapZxid)
+		// What counts is the snapshot's last txn; a SNAP's snapshot may be
+		// named by a later epoch's zero zxid.
+		if k := len(n.snap); k > 0 && rd.TruncateZxid < n.snap[k-1].Zxid {
+			w.failf("%d: truncate to %#x below snapshot txn %#x", n.id, rd.TruncateZxid, n.snap[k-1].Zxid)
 			return
 		}
 		j, _ := slices.BinarySearchFunc(n.log, rd.TruncateZxid+1, cmpEntry)
@@ -821,7 +832,9 @@ func (w *world) process(n *node) {
 			w.failf("%d: %v", n.id, rd.Err)
 			return
 		case errors.Is(rd.Err, ErrTruncateSnapshot):
-			w.st.truncBelowSnap++
+			// The leader sends SNAP where TRUNC could cut a snapshot.
+			w.failf("%d: %v", n.id, rd.Err)
+			return
 		case errors.Is(rd.Err, ErrQuorumLost):
 			w.st.lostQuorum++
 		case errors.Is(rd.Err, ErrLeaderLost):

@@ -15,19 +15,34 @@ import (
 //
 //   - peer == lastProcessedZxid: an empty DIFF(peer);
 //   - peer above the last committed txn (and not an epoch's zero zxid): the
-//     learner has txns nobody committed; TRUNC to the last committed txn;
+//     learner has txns nobody committed; TRUNC to the last committed txn —
+//     if the learner's currentEpoch vouches that they are in its log (see
+//     below), else SNAP;
 //   - peer in the history, or an epoch's zero zxid (the learner had loaded a
 //     SNAP of a new epoch): DIFF(last committed), then PROPOSAL+COMMIT for
 //     every committed txn after peer;
 //   - otherwise (peer purged from the log, or not in the history at all,
 //     which TRUNC cannot fix across an epoch boundary): SNAP at
 //     lastProcessedZxid.
-func (l *Leader) syncPackets(peer int64) (pkts []zk.QuorumPacket, queued int64) {
+//
+// NB: TRUNC cannot undo txns that a learner holds in a snapshot, and a
+// learner can hold uncommitted txns in one: the SNAP of a leader that failed
+// before it was established (the learner installs it at NEWLEADER). Such a
+// learner's currentEpoch is that leader's epoch, newer than the epoch of its
+// last zxid. So TRUNC only when the learner's currentEpoch is its last
+// zxid's epoch (its tail was logged from PROPOSALs) or this epoch (it synced
+// with us); otherwise, or when it is unknown (an ACKEPOCH of -1 from a
+// learner we never heard a currentEpoch from), SNAP. ZooKeeper sends TRUNC
+// and its learner keeps the snapshot, diverging silently.
+func (l *Leader) syncPackets(peer, currentEpoch int64) (pkts []zk.QuorumPacket, queued int64) {
 	newEpochZxid := CounterOf(peer) == 0
 	switch {
 	case peer == l.lastProcessed:
 		return []zk.QuorumPacket{packet(Diff, peer, nil)}, peer
 	case peer > l.maxCommitted && !newEpochZxid:
+		if currentEpoch != EpochOf(peer) && currentEpoch != l.epoch {
+			break
+		}
 		return []zk.QuorumPacket{packet(Trunc, l.maxCommitted, nil)}, l.maxCommitted
 	case peer <= l.maxCommitted:
 		after := peer - 1 // include peer itself, to see whether we have it

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -183,13 +184,82 @@ func TopNamespace(path string) string {
 	return ns
 }
 
-// accounting is what Apply tracks beside the nodes for monitoring: the
-// approximate data size and the per-namespace write statistics. It is
-// guarded by the tree's lock like the nodes.
+// accounting is what the tree tracks beside the nodes for monitoring: the
+// approximate data size and the per-namespace write statistics, guarded by
+// the tree's lock like the nodes; and the per-namespace read statistics and
+// quota rejections, which readers record under the read lock, guarded by mu.
 type accounting struct {
 	sizeKnown bool
 	size      int64                     // sum of len(path)+len(data), as DataTree.nodeDataSize
 	writes    map[string]*NamespaceStat // top namespace -> write sizes
+
+	mu       sync.Mutex
+	reads    map[string]*NamespaceStat // top namespace -> read sizes
+	exceeded map[string]int64          // top namespace -> hard quota rejections
+}
+
+// statOverhead is what DataTree.updateReadStat adds to every read for the
+// Stat (6 longs and 5 ints).
+const statOverhead = 6*8 + 5*4
+
+// NoteRead records a read of path that returned bytes of data or child
+// names (0 for exists), as DataTree.updateReadStat does for getData,
+// exists and getChildren. Safe under the read lock.
+func (t *Tree) NoteRead(path string, bytes int) {
+	ns := TopNamespace(path)
+	if ns == "" {
+		return
+	}
+	t.acct.mu.Lock()
+	defer t.acct.mu.Unlock()
+	if t.acct.reads == nil {
+		t.acct.reads = make(map[string]*NamespaceStat)
+	}
+	s := t.acct.reads[ns]
+	if s == nil {
+		s = &NamespaceStat{}
+		t.acct.reads[ns] = s
+	}
+	s.add(int64(JavaLen(path) + bytes + statOverhead))
+}
+
+// NamespaceReads returns a copy of the read statistics per top namespace.
+// Safe under the read lock.
+func (t *Tree) NamespaceReads() map[string]NamespaceStat {
+	t.acct.mu.Lock()
+	defer t.acct.mu.Unlock()
+	out := make(map[string]NamespaceStat, len(t.acct.reads))
+	for k, v := range t.acct.reads {
+		out[k] = *v
+	}
+	return out
+}
+
+// NoteQuotaExceeded counts a write of path refused by a hard quota
+// (ZooKeeperServer.updateQuotaExceededMetrics). Safe under the read lock.
+func (t *Tree) NoteQuotaExceeded(path string) {
+	ns := TopNamespace(path)
+	if ns == "" {
+		return
+	}
+	t.acct.mu.Lock()
+	defer t.acct.mu.Unlock()
+	if t.acct.exceeded == nil {
+		t.acct.exceeded = make(map[string]int64)
+	}
+	t.acct.exceeded[ns]++
+}
+
+// QuotaExceeded returns the hard quota rejections per top namespace. Safe
+// under the read lock.
+func (t *Tree) QuotaExceeded() map[string]int64 {
+	t.acct.mu.Lock()
+	defer t.acct.mu.Unlock()
+	out := make(map[string]int64, len(t.acct.exceeded))
+	for k, v := range t.acct.exceeded {
+		out[k] = v
+	}
+	return out
 }
 
 // NamespaceStat is a summary of sizes: count, sum, min and max (one

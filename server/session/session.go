@@ -217,3 +217,19 @@ func (t *Table) Snapshot() map[int64]int32 {
 	}
 	return out
 }
+
+// Buckets returns the expiry times (ms) with the ids of the sessions that
+// expire then, for the dump command (ExpiryQueue.getExpiryMap).
+func (t *Table) Buckets() map[int64][]int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[int64][]int64, len(t.buckets))
+	for exp, b := range t.buckets {
+		ids := make([]int64, 0, len(b))
+		for id := range b {
+			ids = append(ids, id)
+		}
+		out[exp] = ids
+	}
+	return out
+}

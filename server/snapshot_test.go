@@ -1,0 +1,464 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zabd/zabd/jute"
+	"github.com/zabd/zabd/jute/zkproto"
+	"github.com/zabd/zabd/persistence"
+	"github.com/zabd/zabd/persistence/snapshot"
+	"github.com/zabd/zabd/server/datatree"
+)
+
+// loggedTxn is one txn read back from a log.
+type loggedTxn struct {
+	hdr zkproto.TxnHeader
+	txn jute.Record
+}
+
+// loggedTxns runs writeLoad on a fresh store-backed server and returns every
+// txn it logged.
+func loggedTxns(t *testing.T) []loggedTxn {
+	t.Helper()
+	dir := t.TempDir()
+	log, _ := newTestLog(t)
+	cfg := storeConfig(t, dir)
+	s := mustOpenStoreServer(t, cfg, log)
+	addr, stop := serve(t, s)
+	c, _ := connect(t, addr, 10*time.Second)
+	writeLoad(t, c, "/i", 40)
+	c.Close() // a closeSession with ephemerals
+	stop()
+	store, err := persistence.Open(persistence.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var out []loggedTxn
+	err = store.Log().Iterate(0, func(zxid int64, data []byte) error {
+		hdr, txn, err := decodeLogged(bytes.Clone(data))
+		out = append(out, loggedTxn{hdr, txn})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func applyAll(tree *datatree.Tree, sessions map[int64]int32, txns []loggedTxn) {
+	for i := range txns {
+		applyRecovered(tree, sessions, &txns[i].hdr, txns[i].txn)
+	}
+}
+
+// TestReplayIsIdempotent checks what recovery relies on. Apply of a create
+// of an existing node or a delete of a missing one returns NodeExists or
+// NoNode and changes nothing. Applying again the last txn a tree has seen,
+// whatever its type (create, setData, setACL, delete, multi, error,
+// createSession, closeSession with ephemerals), leaves tree and sessions as
+// they were. And a snapshot taken after any txn k, plus the log from k on,
+// gives the tree of the whole log.
+//
+// NB: replaying more than the last txn is not idempotent in general
+// (create /a, delete /a, create /a replayed over the final /a recreates it
+// with the first czxid); zabd's snapshots are exact at their zxid, so only
+// that one txn is replayed twice.
+func TestReplayIsIdempotent(t *testing.T) {
+	txns := loggedTxns(t)
+	kinds := map[zkproto.OpCode]int{}
+	for _, x := range txns {
+		kinds[x.hdr.Type]++
+	}
+	for _, op := range []zkproto.OpCode{zkproto.OpCreateSession, zkproto.OpCreate, zkproto.OpSetData,
+		zkproto.OpSetACL, zkproto.OpDelete, zkproto.OpMulti, zkproto.OpError, zkproto.OpCloseSession} {
+		if kinds[op] == 0 {
+			t.Errorf("the load logged no %v txn", op)
+		}
+	}
+
+	full, fullSessions := datatree.New(), map[int64]int32{}
+	applyAll(full, fullSessions, txns)
+
+	// Create of an existing node, delete of a missing one.
+	before, _ := dumpTree(full)
+	full.Lock()
+	r1 := full.Apply(&zkproto.TxnHeader{Zxid: full.LastZxid(), Type: zkproto.OpCreate},
+		&zkproto.CreateTxn{Path: "/i", Data: []byte("other"), ACL: zkproto.OpenACLUnsafe, ParentCVersion: 99})
+	r2 := full.Apply(&zkproto.TxnHeader{Zxid: full.LastZxid(), Type: zkproto.OpDelete}, &zkproto.DeleteTxn{Path: "/i/missing"})
+	full.Unlock()
+	after, _ := dumpTree(full)
+	if r1.Err != zkproto.ErrNodeExists || r2.Err != zkproto.ErrNoNode {
+		t.Errorf("create existing = %v, delete missing = %v; want NodeExists, NoNode", r1.Err, r2.Err)
+	}
+	if fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Error("create of an existing node or delete of a missing one changed the tree")
+	}
+
+	for k := range txns {
+		// The tree and sessions after txns[0..k], and again after txns[k]
+		// once more.
+		tree, sessions := datatree.New(), map[int64]int32{}
+		applyAll(tree, sessions, txns[:k+1])
+		var snap bytes.Buffer
+		tree.RLock()
+		if err := tree.WriteSnapshot(&snap, sessions); err != nil {
+			t.Fatal(err)
+		}
+		tree.RUnlock()
+		once, _ := dumpTree(tree)
+		onceSessions := fmt.Sprint(sessions)
+		applyAll(tree, sessions, txns[k:k+1])
+		twice, _ := dumpTree(tree)
+		if fmt.Sprint(once) != fmt.Sprint(twice) || onceSessions != fmt.Sprint(sessions) {
+			t.Fatalf("applying txn %d (%v %#x) twice changed the tree or sessions", k, txns[k].hdr.Type, txns[k].hdr.Zxid)
+		}
+
+		// Recovery from that snapshot: load, replay from txn k on.
+		rs, err := datatree.ReadSnapshot(bytes.NewReader(snap.Bytes()), 1<<21)
+		if err != nil {
+			t.Fatal(err)
+		}
+		openNilACLs(rs.Tree)
+		setLastZxid(rs.Tree, txns[k].hdr.Zxid)
+		applyAll(rs.Tree, rs.Sessions, txns[k:])
+		diffTrees(t, fmt.Sprintf("snapshot after txn %d + replay", k), rs.Tree, full)
+		if fmt.Sprint(rs.Sessions) != fmt.Sprint(fullSessions) {
+			t.Errorf("snapshot after txn %d + replay: sessions %v, want %v", k, rs.Sessions, fullSessions)
+		}
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// TestSnapshotThreshold checks the randomised snapshot interval: with
+// snapCount 100 a snapshot is asked for after 51 to 100 txns, as
+// SyncRequestProcessor does (logCount > snapCount/2 + nextInt(snapCount/2)).
+func TestSnapshotThreshold(t *testing.T) {
+	log, _ := newTestLog(t)
+	sn := &snapshotter{log: log, snapCount: 100, due: make(chan struct{}, 1)}
+	sn.rng = newTestRand()
+	sn.reroll()
+	var gaps []int
+	since := 0
+	for range 100000 {
+		sn.appended(1)
+		since++
+		select {
+		case <-sn.due:
+			gaps = append(gaps, since)
+			since = 0
+		default:
+		}
+	}
+	lo, hi, sum := 1<<30, 0, 0
+	for _, g := range gaps {
+		lo, hi, sum = min(lo, g), max(hi, g), sum+g
+	}
+	mean := float64(sum) / float64(len(gaps))
+	if lo != 51 || hi != 100 || mean < 70 || mean > 80 {
+		t.Errorf("snapshot every %d..%d txns (mean %.1f), want 51..100 (mean 75.5)", lo, hi, mean)
+	}
+	// A snapshot still being written makes the next one wait ("too busy").
+	sn.busy.Store(true)
+	for range 200 {
+		sn.appended(1)
+	}
+	select {
+	case <-sn.due:
+		t.Error("snapshot asked for while one is being written")
+	default:
+	}
+}
+
+// dirUsage returns the bytes allocated to the files under dir and how many
+// there are.
+func dirUsage(t testing.TB, dir string) (bytes int64, files int) {
+	t.Helper()
+	// Files come and go under a running server: skip the ones that went.
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok {
+			bytes += st.Blocks * 512
+		} else {
+			bytes += info.Size()
+		}
+		files++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes, files
+}
+
+// TestAutopurgeBoundsDisk runs a write load of 24,000 txns (several hours of
+// snapshots at ZooKeeper's default snapCount of 100,000 scaled down to
+// snapCount 100: about 320 snapshot cycles) with autopurge every 25 ms and
+// snapRetainCount 3, and checks that snapshot files, log entries and bytes on
+// disk stay bounded.
+func TestAutopurgeBoundsDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("24,000 writes; skipped under -short")
+	}
+	old := purgeIntervalUnit
+	purgeIntervalUnit = 25 * time.Millisecond
+	t.Cleanup(func() { purgeIntervalUnit = old })
+	dir := t.TempDir()
+	log, lb := newTestLog(t)
+	cfg := storeConfig(t, dir)
+	cfg.SnapCount = 100
+	cfg.SnapRetainCount = 3
+	cfg.PurgeIntervalHours = 1
+	s := mustOpenStoreServer(t, cfg, log)
+	addr, stop := serve(t, s)
+	sl := s.txnlog.(*snapLog)
+	snapDir := filepath.Join(dir, snapshot.SubDir)
+
+	const clients, perClient = 4, 6000
+	type sample struct {
+		snaps, logEntries int
+		snapBytes         int64
+		storeBytes        int64
+	}
+	measure := func() sample {
+		var sm sample
+		sm.snapBytes, _ = dirUsage(t, snapDir)
+		ents, _ := os.ReadDir(snapDir)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), "snap.") && !strings.HasSuffix(e.Name(), ".tmp") {
+				sm.snaps++
+			}
+		}
+		if first := sl.log.FirstZxid(); first > 0 {
+			sm.logEntries = int(sl.log.LastZxid() - first + 1)
+		}
+		sm.storeBytes, _ = dirUsage(t, filepath.Join(dir, persistence.SubDir))
+		return sm
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for w := range clients {
+		c, _ := connect(t, addr, 10*time.Second)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := fmt.Sprintf("/load%d", w)
+			if _, err := c.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+				errs <- err
+				return
+			}
+			for i := range perClient - 1 {
+				if _, err := c.Set(p, []byte(strings.Repeat("x", 100+i%100)), int32(i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var peak sample
+	var early sample
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	start := time.Now()
+loop:
+	for {
+		select {
+		case <-done:
+			break loop
+		case err := <-errs:
+			t.Fatal(err)
+		case <-tick.C:
+			sm := measure()
+			if early.storeBytes == 0 && sl.log.LastZxid() > 2000 {
+				early = sm
+			}
+			peak.snaps = max(peak.snaps, sm.snaps)
+			peak.logEntries = max(peak.logEntries, sm.logEntries)
+			peak.snapBytes = max(peak.snapBytes, sm.snapBytes)
+			peak.storeBytes = max(peak.storeBytes, sm.storeBytes)
+		}
+	}
+	elapsed := time.Since(start)
+	before := measure()
+	sn := snapshotterOf(t, s)
+	if err := sn.purgeNow(); err != nil {
+		t.Fatal(err)
+	}
+	after := measure()
+	stop()
+	taken, purges := len(lb.lines("snapshot taken")), len(lb.lines("autopurge"))
+	t.Logf("%d txns in %v: %d snapshots, %d purges", sl.log.LastZxid(), elapsed.Round(time.Millisecond), taken, purges)
+	t.Logf("after 2000 txns: %+v", early)
+	t.Logf("peak during load: %+v", peak)
+	t.Logf("at the end, before the last purge: %+v; after it: %+v", before, after)
+	if taken < 200 || purges < 10 {
+		t.Errorf("%d snapshots and %d purges; want at least 200 and 10", taken, purges)
+	}
+	// Between two purges a few snapshots may pile up; never many.
+	if peak.snaps > 8 || after.snaps != 3 {
+		t.Errorf("snapshot files: peak %d, after purge %d; want at most 8 and then 3", peak.snaps, after.snaps)
+	}
+	// The log keeps what the oldest kept snapshot needs: 3 intervals of at
+	// most 100 txns, plus what came after the newest snapshot.
+	if peak.logEntries > 1500 || after.logEntries > 400 {
+		t.Errorf("log entries: peak %d, after purge %d; want at most 1500 and 400", peak.logEntries, after.logEntries)
+	}
+	if peak.snapBytes > 1<<20 {
+		t.Errorf("snapshot bytes peaked at %d", peak.snapBytes)
+	}
+	// Badger reclaims purged keys by compaction, in its own time: bound the
+	// store by a small multiple of what it held early in the run.
+	if peak.storeBytes > 4*early.storeBytes+64<<20 {
+		t.Errorf("store grew from %d to %d bytes", early.storeBytes, peak.storeBytes)
+	}
+}
+
+// TestExportLoadedByZooKeeper loads the known tree into zabd, stops it,
+// exports a ZooKeeper snapshot with ExportSnapshot, starts Apache ZooKeeper
+// 3.8 on it and compares every answer. The export changes nothing in zabd's
+// store.
+func TestExportLoadedByZooKeeper(t *testing.T) {
+	requireZooKeeper(t)
+	dir := t.TempDir()
+	log, _ := newTestLog(t)
+	cfg := storeConfig(t, dir)
+	cfg.SnapCount = 20 // the export recovers from a snapshot plus the log
+	s := mustOpenStoreServer(t, cfg, log)
+	addr, stop := serve(t, s)
+	loader := dial(t, addr, 20*time.Second)
+	loadKnownTree(t, loader)
+	want := readAnswers(t, dial(t, addr, 10*time.Second))
+	stop()
+	loader.Close()
+	storeBefore := treeFiles(t, dir)
+
+	out := filepath.Join(t.TempDir(), "zk", "data")
+	path, err := ExportSnapshot(cfg, log, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := treeFiles(t, dir); got != storeBefore {
+		t.Errorf("export changed the store's snapshots:\n%s\nwant\n%s", got, storeBefore)
+	}
+	ents, _ := os.ReadDir(filepath.Dir(path))
+	if len(ents) != 1 || !strings.HasPrefix(filepath.Base(path), "snapshot.") || filepath.Dir(path) != filepath.Join(out, "version-2") {
+		t.Errorf("export wrote %s; version-2 holds %v", path, ents)
+	}
+	zkp := startZooKeeper(t, out, "")
+	zkLog, err := os.ReadFile(zkp.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(zkLog), "Reading snapshot "+path) || strings.Contains(string(zkLog), "problem reading snap file") {
+		t.Errorf("ZooKeeper did not read %s cleanly; its log:\n%s", path, tail(string(zkLog), 30))
+	}
+	got := readAnswers(t, dial(t, zkp.addr, 10*time.Second))
+	diffAnswers(t, "ZooKeeper on zabd's export vs zabd", got, want)
+}
+
+// treeFiles lists the snapshot files of a store directory.
+func treeFiles(t testing.TB, dir string) string {
+	ents, err := os.ReadDir(filepath.Join(dir, snapshot.SubDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range ents {
+		info, _ := e.Info()
+		fmt.Fprintf(&b, "%s %d\n", e.Name(), info.Size())
+	}
+	return b.String()
+}
+
+// bigTree returns a tree of n znodes under 100 parents, 32 bytes of data each.
+func bigTree(n int) *datatree.Tree {
+	tree := datatree.New()
+	tree.Lock()
+	defer tree.Unlock()
+	z := int64(0)
+	data := bytes.Repeat([]byte("d"), 32)
+	for p := range 100 {
+		z++
+		tree.Apply(&zkproto.TxnHeader{Zxid: z, Time: z, Type: zkproto.OpCreate},
+			&zkproto.CreateTxn{Path: fmt.Sprintf("/p%02d", p), ACL: zkproto.OpenACLUnsafe, ParentCVersion: -1})
+	}
+	for i := 0; i < n-100; i++ {
+		z++
+		tree.Apply(&zkproto.TxnHeader{Zxid: z, Time: z, Type: zkproto.OpCreate},
+			&zkproto.CreateTxn{Path: fmt.Sprintf("/p%02d/n%07d", i%100, i), Data: data, ACL: zkproto.OpenACLUnsafe, ParentCVersion: -1})
+	}
+	return tree
+}
+
+// BenchmarkSnapshot100k writes a snapshot of 100,000 znodes to a snapshot
+// file (fsync and rename included) and loads it back, reporting the time the
+// tree's read lock is held while writing.
+func BenchmarkSnapshot100k(b *testing.B) {
+	tree := bigTree(100000)
+	dir, err := snapshot.OpenDir(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m snapshot.Meta
+	b.Run("write", func(b *testing.B) {
+		var locked time.Duration
+		for b.Loop() {
+			start := time.Now()
+			w, err := dir.Create(tree.LastZxid(), start)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tree.RLock()
+			err = tree.WriteSnapshot(w, map[int64]int32{1: 30000})
+			tree.RUnlock()
+			locked += time.Since(start)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if m, err = w.Commit(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.SetBytes(m.Size)
+		b.ReportMetric(float64(locked.Milliseconds())/float64(b.N), "ms-read-locked/op")
+	})
+	b.Run("load", func(b *testing.B) {
+		b.SetBytes(m.Size)
+		for b.Loop() {
+			if _, _, err := readSnapshot(dir, m, 0xfffff); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func newTestRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
