@@ -2,6 +2,7 @@ package server
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/zabd/zabd/jute"
 	"github.com/zabd/zabd/jute/zkproto"
@@ -49,8 +50,11 @@ func (s *Server) finalize(r *request) {
 		case zkproto.OpSetData, zkproto.OpSetACL:
 			body = &zkproto.StatResponse{Stat: res.Stat}
 		case zkproto.OpSync:
-			body = &zkproto.SyncResponse{Path: r.rec.(*zkproto.PathOnly).Path}
+			body = &zkproto.SyncResponse{Path: javaString(r.rec.(*zkproto.PathOnly).Path)}
 			hdr.Zxid = s.lastApplied()
+			if r.bad {
+				hdr.Err = zkproto.ErrMarshallingError
+			}
 		case zkproto.OpMulti:
 			body = multiResponse(res.Multi)
 		}
@@ -157,15 +161,18 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		hdr.Err = code
 		return hdr, nil
 	}
+	if r.bad {
+		return fail(zkproto.ErrMarshallingError)
+	}
 	switch r.op {
 	case zkproto.OpPing:
 		return hdr, nil
 	case zkproto.OpExists:
 		x := r.rec.(*zkproto.PathWatch)
-		if !validPath(x.Path) {
+		if strings.IndexByte(x.Path, 0) >= 0 {
 			return fail(zkproto.ErrBadArguments)
 		}
-		n := t.Get(x.Path)
+		n := t.Get(readPath(x.Path))
 		if x.Watch {
 			s.watches.Add(c, x.Path, watch.Data)
 		}
@@ -177,10 +184,7 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		return hdr, &out
 	case zkproto.OpGetData:
 		x := r.rec.(*zkproto.PathWatch)
-		if !validPath(x.Path) {
-			return fail(zkproto.ErrBadArguments)
-		}
-		n := t.Get(x.Path)
+		n := t.Get(readPath(x.Path))
 		if n == nil {
 			return fail(zkproto.ErrNoNode)
 		}
@@ -195,10 +199,7 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		return hdr, out
 	case zkproto.OpGetChildren, zkproto.OpGetChildren2:
 		x := r.rec.(*zkproto.PathWatch)
-		if !validPath(x.Path) {
-			return fail(zkproto.ErrBadArguments)
-		}
-		n := t.Get(x.Path)
+		n := t.Get(readPath(x.Path))
 		if n == nil {
 			return fail(zkproto.ErrNoNode)
 		}
@@ -216,17 +217,14 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		return hdr, out
 	case zkproto.OpGetAllChildrenNumber:
 		x := r.rec.(*zkproto.PathOnly)
-		if !validPath(x.Path) {
-			return fail(zkproto.ErrBadArguments)
-		}
-		n := t.Get(x.Path)
+		n := t.Get(readPath(x.Path))
 		if n == nil {
 			return fail(zkproto.ErrNoNode)
 		}
 		if !s.checkACL(n.ACL, zkproto.PermRead, r.auth) {
 			return fail(zkproto.ErrNoAuth)
 		}
-		return hdr, &zkproto.GetAllChildrenNumberResponse{N: int32(t.CountDescendants(x.Path))}
+		return hdr, &zkproto.GetAllChildrenNumberResponse{N: int32(t.CountDescendants(readPath(x.Path)))}
 	case zkproto.OpGetEphemerals:
 		x := r.rec.(*zkproto.PathOnly)
 		all := t.Ephemerals(r.session)
@@ -239,10 +237,7 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		return hdr, &zkproto.GetEphemeralsResponse{Strings: out}
 	case zkproto.OpGetACL:
 		x := r.rec.(*zkproto.PathOnly)
-		if !validPath(x.Path) {
-			return fail(zkproto.ErrBadArguments)
-		}
-		n := t.Get(x.Path)
+		n := t.Get(readPath(x.Path))
 		if n == nil {
 			return fail(zkproto.ErrNoNode)
 		}
@@ -250,7 +245,9 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		n.StatOf(&out.Stat)
 		return hdr, out
 	case zkproto.OpSetWatches, zkproto.OpSetWatches2:
-		s.setWatches(c, r)
+		if !s.setWatches(c, r) {
+			return fail(zkproto.ErrMarshallingError)
+		}
 		return hdr, nil
 	case zkproto.OpWhoAmI:
 		out := &zkproto.WhoAmIResponse{ClientInfo: []zkproto.ClientInfo{}}
@@ -260,9 +257,6 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		return hdr, out
 	case zkproto.OpAddWatch:
 		x := r.rec.(*zkproto.PathInt)
-		if !validPath(x.Path) {
-			return fail(zkproto.ErrBadArguments)
-		}
 		kind := watch.Persistent
 		if x.N == zkproto.AddWatchPersistentRecursive {
 			kind = watch.Recursive
@@ -270,7 +264,7 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 			return fail(zkproto.ErrBadArguments)
 		}
 		s.watches.Add(c, x.Path, kind)
-		return hdr, nil
+		return hdr, &zkproto.ErrorResponse{N: 0} // FinalRequestProcessor answers addWatch so
 	case zkproto.OpCheckWatches, zkproto.OpRemoveWatches:
 		return s.removeWatches(c, r)
 	case zkproto.OpMultiRead:
@@ -279,20 +273,36 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 	return fail(zkproto.ErrUnimplemented)
 }
 
+// readPath maps a read's path to the tree's key: ZooKeeper keeps the root
+// under "" too, so a read of "" is a read of "/".
+func readPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
 func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
 
 // setWatches re-registers a reconnecting client's watches, firing at once
 // those whose node changed after relativeZxid (DataTree.setWatches).
-func (s *Server) setWatches(c *conn, r *request) {
+//
+// NB: a null list fails the request with MarshallingError once the lists
+// before it are registered, as ZooKeeper's loop over a null list throws.
+func (s *Server) setWatches(c *conn, r *request) bool {
 	t := s.tree
 	var rel int64
 	var data, exist, child, pers, rec []string
+	v2 := false
 	switch x := r.rec.(type) {
 	case *zkproto.SetWatches:
 		rel, data, exist, child = x.RelativeZxid, x.DataWatches, x.ExistWatches, x.ChildWatches
 	case *zkproto.SetWatches2:
 		rel, data, exist, child = x.RelativeZxid, x.DataWatches, x.ExistWatches, x.ChildWatches
-		pers, rec = x.PersistentWatches, x.PersistentRecursiveWatches
+		pers, rec, v2 = x.PersistentWatches, x.PersistentRecursiveWatches, true
+	}
+	if data == nil {
+		return false
 	}
 	for _, p := range data {
 		n := t.Get(p)
@@ -305,12 +315,18 @@ func (s *Server) setWatches(c *conn, r *request) {
 			s.watches.Add(c, p, watch.Data)
 		}
 	}
+	if exist == nil {
+		return false
+	}
 	for _, p := range exist {
 		if t.Get(p) != nil {
 			c.Notify(zkproto.EventNodeCreated, p)
 		} else {
 			s.watches.Add(c, p, watch.Data)
 		}
+	}
+	if child == nil {
+		return false
 	}
 	for _, p := range child {
 		n := t.Get(p)
@@ -323,12 +339,19 @@ func (s *Server) setWatches(c *conn, r *request) {
 			s.watches.Add(c, p, watch.Child)
 		}
 	}
+	if v2 && pers == nil {
+		return false
+	}
 	for _, p := range pers {
 		s.watches.Add(c, p, watch.Persistent)
+	}
+	if v2 && rec == nil {
+		return false
 	}
 	for _, p := range rec {
 		s.watches.Add(c, p, watch.Recursive)
 	}
+	return true
 }
 
 // removeWatches implements checkWatches and removeWatches: NoWatcher when
@@ -359,19 +382,10 @@ func (s *Server) removeWatches(c *conn, r *request) (zkproto.ReplyHeader, jute.R
 		}
 		return hdr, nil
 	}
-	had := s.watches.Remove(c, x.Path, kinds)
-	if had == 0 {
+	// NB: ZooKeeper's server sends no *WatchRemoved events; the client
+	// library makes them when the reply says the watch is gone.
+	if s.watches.Remove(c, x.Path, kinds) == 0 {
 		hdr.Err = zkproto.ErrNoWatcher
-		return hdr, nil
-	}
-	if had&watch.Data != 0 {
-		c.Notify(zkproto.EventDataWatchRemoved, x.Path)
-	}
-	if had&watch.Child != 0 {
-		c.Notify(zkproto.EventChildWatchRemoved, x.Path)
-	}
-	if had&(watch.Persistent|watch.Recursive) != 0 {
-		c.Notify(zkproto.EventPersistentWatchRemoved, x.Path)
 	}
 	return hdr, nil
 }

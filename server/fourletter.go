@@ -436,9 +436,9 @@ func (m monitor) Metrics() map[string]any {
 	size := t.ApproximateDataSize()
 	writes := t.NamespaceWrites()
 	quotas := t.QuotaNamespaces()
-	t.RUnlock()
 	reads := t.NamespaceReads()
 	exceeded := t.QuotaExceeded()
+	t.RUnlock()
 	open, maxFD := fdCounts()
 	mt := map[string]any{
 		"version":                    Version,

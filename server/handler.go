@@ -165,6 +165,16 @@ func (h *handler) connect(c *conn, body []byte) gnet.Action {
 		sess, ok := s.sessions.Get(req.SessionID)
 		valid := ok && !sess.Closing && bytes.Equal(req.Passwd, session.Password(req.SessionID))
 		resp := zkproto.ConnectResponse{HasReadOnly: req.HasReadOnly, Passwd: make([]byte, session.PasswordLen)}
+		if ok && !valid {
+			// ZooKeeper closes the session's live connection before it
+			// checks the password (NIOServerCnxnFactory session map).
+			s.mu.Lock()
+			old := s.bySess[req.SessionID]
+			s.mu.Unlock()
+			if old != nil && old != c {
+				old.closeAfterFlush()
+			}
+		}
 		if !valid {
 			c.writeConnectResponse(&resp)
 			c.closeAfterFlush()
@@ -216,13 +226,14 @@ func (h *handler) request(c *conn, body []byte) gnet.Action {
 		c.closeAfterFlush()
 		return gnet.None
 	}
+	// NB: a body that does not decode is answered with MarshallingError in
+	// its place in the session's order, and the connection stays open: a
+	// write still consumes a zxid (PrepRequestProcessor.pRequest), a read is
+	// answered by the final stage.
 	switch rh.Type {
 	case zkproto.OpMulti, zkproto.OpMultiRead:
 		ops, ok := decodeMulti(d, rh.Type == zkproto.OpMultiRead)
-		if !ok {
-			return gnet.Close
-		}
-		r.ops = ops
+		r.ops, r.bad = ops, !ok
 	case zkproto.OpAuth:
 		var ap zkproto.AuthPacket
 		ap.Decode(d)
@@ -233,9 +244,7 @@ func (h *handler) request(c *conn, body []byte) gnet.Action {
 	default:
 		if rec := zkproto.NewRequest(rh.Type); rec != nil {
 			rec.Decode(d)
-			if d.Err() != nil {
-				return gnet.Close
-			}
+			r.bad = d.Err() != nil
 			// NB: body records are decoded into fresh slices and strings,
 			// so nothing here points into gnet's buffer after Discard.
 			r.rec = rec

@@ -39,8 +39,8 @@ func validPath(path string) bool {
 			if prev == '/' && (i+1 == len(path) || path[i+1] == '/') {
 				return false
 			}
-		case r > 0 && r < 0x1f, r > 0x7f && r < 0x9f,
-			r > 0xd800 && r < 0xf8ff, r > 0xfff0 && r < 0xffff:
+		case r >= 0x01 && r <= 0x1f, r >= 0x7f && r <= 0x9f,
+			r >= 0xd800 && r <= 0xf8ff, r >= 0xfff0 && r <= 0xffff:
 			return false
 		}
 		prev = r
@@ -65,4 +65,24 @@ func reservedPath(path string) bool {
 		return true
 	}
 	return false
+}
+
+// javaString returns s as Java's UTF-8 decoder reads it: each byte that is
+// not part of a valid sequence becomes U+FFFD (sync echoes paths so).
+func javaString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			b.WriteRune(utf8.RuneError)
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+n])
+		i += n
+	}
+	return b.String()
 }

@@ -149,9 +149,17 @@ func (p *prep) process(r *request, nowMs int64) {
 	case zkproto.OpCloseSession:
 		typ, txn = r.op, p.closeSession(r.session)
 	case zkproto.OpMulti:
-		typ, txn = r.op, p.multi(r)
+		if r.bad {
+			code = zkproto.ErrMarshallingError
+		} else {
+			typ, txn = r.op, p.multi(r)
+		}
 	default:
-		typ, txn, code = p.op(r.op, r.rec, r)
+		if r.bad {
+			code = zkproto.ErrMarshallingError
+		} else {
+			typ, txn, code = p.op(r.op, r.rec, r)
+		}
 	}
 	if code != zkproto.Ok {
 		typ, txn = zkproto.OpError, &zkproto.ErrorTxn{N: int32(code)}
@@ -209,9 +217,6 @@ func (p *prep) create(op zkproto.OpCode, path string, data []byte, acl []zkproto
 			return 0, nil, zkproto.ErrBadArguments
 		}
 	}
-	if op == zkproto.OpCreateContainer && mode != zkproto.ModeContainer {
-		return 0, nil, zkproto.ErrBadArguments
-	}
 	if mode.Ephemeral() && r.internal {
 		return 0, nil, zkproto.ErrBadArguments
 	}
@@ -248,7 +253,10 @@ func (p *prep) create(op zkproto.OpCode, path string, data []byte, acl []zkproto
 	var txn jute.Record
 	owner := int64(0)
 	switch {
-	case op == zkproto.OpCreateContainer || (mode == zkproto.ModeContainer && op != zkproto.OpCreateTTL):
+	case op == zkproto.OpCreateContainer:
+		// NB: the opcode decides, not the flags: create with the container
+		// flag makes a persistent node, createContainer with any flag a
+		// container (PrepRequestProcessor.pRequest2TxnCreate).
 		txn = &zkproto.CreateContainerTxn{Path: path, Data: data, ACL: fixed, ParentCVersion: newCV}
 		owner = datatree.ContainerOwner
 		op = zkproto.OpCreateContainer

@@ -19,6 +19,7 @@ type request struct {
 	auth    []zkproto.Id
 	startNs int64
 
+	bad      bool  // the body did not decode: MarshallingError, in order
 	internal bool  // issued by the server itself (expiry, reaper, a replica's commit)
 	remote   bool  // forwarded by a learner (leader side)
 	learner  int64 // the learner that forwarded it
@@ -58,7 +59,7 @@ func isWrite(op zkproto.OpCode) bool {
 // answered with Unimplemented and the connection is closed.
 func validOp(op zkproto.OpCode) bool {
 	switch op {
-	case zkproto.OpNotification, zkproto.OpCheck, zkproto.OpCloseSession, zkproto.OpCreate,
+	case zkproto.OpCheck, zkproto.OpCloseSession, zkproto.OpCreate,
 		zkproto.OpCreate2, zkproto.OpCreateTTL, zkproto.OpCreateContainer, zkproto.OpDelete,
 		zkproto.OpExists, zkproto.OpGetACL, zkproto.OpGetChildren,
 		zkproto.OpGetAllChildrenNumber, zkproto.OpGetChildren2, zkproto.OpGetData,

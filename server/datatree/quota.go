@@ -187,16 +187,21 @@ func TopNamespace(path string) string {
 // accounting is what the tree tracks beside the nodes for monitoring: the
 // approximate data size and the per-namespace write statistics, guarded by
 // the tree's lock like the nodes; and the per-namespace read statistics and
-// quota rejections, which readers record under the read lock, guarded by mu.
+// quota rejections, which readers record holding the read lock, guarded by
+// liveMu as well.
 type accounting struct {
 	sizeKnown bool
 	size      int64                     // sum of len(path)+len(data), as DataTree.nodeDataSize
 	writes    map[string]*NamespaceStat // top namespace -> write sizes
 
-	mu       sync.Mutex
 	reads    map[string]*NamespaceStat // top namespace -> read sizes
 	exceeded map[string]int64          // top namespace -> hard quota rejections
 }
+
+// liveMu guards the reads and exceeded maps of every tree's accounting
+// (a leaf lock, taken under a tree's read or write lock). It is not in the
+// Tree so that a Tree stays copyable field by field (ReplaceWith).
+var liveMu sync.Mutex
 
 // statOverhead is what DataTree.updateReadStat adds to every read for the
 // Stat (6 longs and 5 ints).
@@ -204,14 +209,16 @@ const statOverhead = 6*8 + 5*4
 
 // NoteRead records a read of path that returned bytes of data or child
 // names (0 for exists), as DataTree.updateReadStat does for getData,
-// exists and getChildren. Safe under the read lock.
+// exists and getChildren. The caller holds no lock of the tree.
 func (t *Tree) NoteRead(path string, bytes int) {
 	ns := TopNamespace(path)
 	if ns == "" {
 		return
 	}
-	t.acct.mu.Lock()
-	defer t.acct.mu.Unlock()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	liveMu.Lock()
+	defer liveMu.Unlock()
 	if t.acct.reads == nil {
 		t.acct.reads = make(map[string]*NamespaceStat)
 	}
@@ -224,10 +231,10 @@ func (t *Tree) NoteRead(path string, bytes int) {
 }
 
 // NamespaceReads returns a copy of the read statistics per top namespace.
-// Safe under the read lock.
+// Caller holds a lock.
 func (t *Tree) NamespaceReads() map[string]NamespaceStat {
-	t.acct.mu.Lock()
-	defer t.acct.mu.Unlock()
+	liveMu.Lock()
+	defer liveMu.Unlock()
 	out := make(map[string]NamespaceStat, len(t.acct.reads))
 	for k, v := range t.acct.reads {
 		out[k] = *v
@@ -236,25 +243,25 @@ func (t *Tree) NamespaceReads() map[string]NamespaceStat {
 }
 
 // NoteQuotaExceeded counts a write of path refused by a hard quota
-// (ZooKeeperServer.updateQuotaExceededMetrics). Safe under the read lock.
+// (ZooKeeperServer.updateQuotaExceededMetrics). Caller holds a lock.
 func (t *Tree) NoteQuotaExceeded(path string) {
 	ns := TopNamespace(path)
 	if ns == "" {
 		return
 	}
-	t.acct.mu.Lock()
-	defer t.acct.mu.Unlock()
+	liveMu.Lock()
+	defer liveMu.Unlock()
 	if t.acct.exceeded == nil {
 		t.acct.exceeded = make(map[string]int64)
 	}
 	t.acct.exceeded[ns]++
 }
 
-// QuotaExceeded returns the hard quota rejections per top namespace. Safe
-// under the read lock.
+// QuotaExceeded returns the hard quota rejections per top namespace.
+// Caller holds a lock.
 func (t *Tree) QuotaExceeded() map[string]int64 {
-	t.acct.mu.Lock()
-	defer t.acct.mu.Unlock()
+	liveMu.Lock()
+	defer liveMu.Unlock()
 	out := make(map[string]int64, len(t.acct.exceeded))
 	for k, v := range t.acct.exceeded {
 		out[k] = v
