@@ -38,6 +38,15 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		_ = store.Close()
 		return err
 	}
+	if a, err := s.StartAdmin(); err != nil {
+		log.Error("unable to start AdminServer; serving clients without it", "err", err)
+	} else if a != nil {
+		defer func() {
+			if err := a.Close(); err != nil {
+				log.Warn("stopping AdminServer", "err", err)
+			}
+		}()
+	}
 	return s.Serve(ctx)
 }
 
