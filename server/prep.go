@@ -249,6 +249,9 @@ func (p *prep) create(op zkproto.OpCode, path string, data []byte, acl []zkproto
 	if datatree.KindOf(parent.stat.EphemeralOwner) == datatree.OwnerSession {
 		return 0, nil, zkproto.ErrNoChildrenForEphemera
 	}
+	if code := p.s.checkQuota(path, data, true); code != zkproto.Ok {
+		return 0, nil, code
+	}
 	newCV := cv + 1
 	var txn jute.Record
 	owner := int64(0)
@@ -336,6 +339,9 @@ func (p *prep) setData(x *zkproto.SetDataRequest, r *request) (zkproto.OpCode, j
 	}
 	if !p.s.checkACL(node.acl, zkproto.PermWrite, r.auth) {
 		return 0, nil, zkproto.ErrNoAuth
+	}
+	if code := p.s.checkQuota(x.Path, x.Data, false); code != zkproto.Ok {
+		return 0, nil, code
 	}
 	v, code := checkVersion(node.stat.Version, x.Version)
 	if code != zkproto.Ok {

@@ -99,6 +99,11 @@ type Config struct {
 	// zoo.cfg names one ("" otherwise).
 	DynamicConfigFile string
 
+	// EnforceQuota makes hard quotas (setquota -N, -B) refuse writes with
+	// QuotaExceeded (enforceQuota, the property zookeeper.enforceQuota;
+	// default false, as in ZooKeeper 3.7+).
+	EnforceQuota bool
+
 	// SuperDigest is zookeeper.DigestAuthenticationProvider.superDigest
 	// ("super:base64"); "" = no super user.
 	SuperDigest string

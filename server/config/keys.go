@@ -109,7 +109,6 @@ var ignoredKeys = map[string]ignoredKey{
 	"flushDelay":                                            {},
 	"maxWriteQueuePollTime":                                 {},
 	"maxBatchSize":                                          {},
-	"enforceQuota":                                          {},
 	"requestThrottleLimit":                                  {},
 	"requestThrottleStallTime":                              {},
 	"requestThrottleDropStale":                              {},

@@ -158,6 +158,10 @@ var handlers = map[string]handler{
 		l.c.ContainerMaxPerMinute, err = l.int(p, 1, math.MaxInt32)
 		return err
 	},
+	"enforceQuota": func(l *loader, p property) (err error) {
+		l.c.EnforceQuota, err = l.bool(p)
+		return err
+	},
 	"4lw.commands.whitelist": func(l *loader, p property) error {
 		// FourLetterCommands.resetWhiteList: a comma list, each trimmed;
 		// "*" anywhere allows all; srvr is always allowed (zkServer.sh
@@ -294,6 +298,7 @@ var handlers = map[string]handler{
 // form in zoo.cfg.
 var aliases = map[string]string{
 	"zookeeper.extendedTypesEnabled":                     "extendedTypesEnabled",
+	"zookeeper.enforceQuota":                             "enforceQuota",
 	"zookeeper.DigestAuthenticationProvider.superDigest": "DigestAuthenticationProvider.superDigest",
 }
 
