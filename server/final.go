@@ -224,7 +224,11 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		if !s.checkACL(n.ACL, zkproto.PermRead, r.auth) {
 			return fail(zkproto.ErrNoAuth)
 		}
-		return hdr, &zkproto.GetAllChildrenNumberResponse{N: int32(t.CountDescendants(readPath(x.Path)))}
+		total := t.CountDescendants(readPath(x.Path))
+		if x.Path == "" {
+			total++ // DataTree counts the keys under ""+"/": every node, "/" included
+		}
+		return hdr, &zkproto.GetAllChildrenNumberResponse{N: int32(total)}
 	case zkproto.OpGetEphemerals:
 		x := r.rec.(*zkproto.PathOnly)
 		all := t.Ephemerals(r.session)

@@ -593,17 +593,23 @@ func (s *Server) noteRead(r *request, hdr zkproto.ReplyHeader, body any) {
 	if hdr.Err != zkproto.Ok {
 		return
 	}
+	// NB: GetEphemeralsResponse has GetChildrenResponse's layout (one Go
+	// type), so the opcode, not the body type, says what was read.
+	pw, ok := r.rec.(*zkproto.PathWatch)
+	if !ok {
+		return
+	}
 	switch x := body.(type) {
 	case *zkproto.GetDataResponse:
-		s.tree.NoteRead(r.rec.(*zkproto.PathWatch).Path, len(x.Data))
+		s.tree.NoteRead(pw.Path, len(x.Data))
 	case *zkproto.StatResponse:
 		if r.op == zkproto.OpExists {
-			s.tree.NoteRead(r.rec.(*zkproto.PathWatch).Path, 0)
+			s.tree.NoteRead(pw.Path, 0)
 		}
 	case *zkproto.GetChildrenResponse:
-		s.tree.NoteRead(r.rec.(*zkproto.PathWatch).Path, namesLen(x.Strings))
+		s.tree.NoteRead(pw.Path, namesLen(x.Strings))
 	case *zkproto.GetChildren2Response:
-		s.tree.NoteRead(r.rec.(*zkproto.PathWatch).Path, namesLen(x.Children))
+		s.tree.NoteRead(pw.Path, namesLen(x.Children))
 	}
 }
 

@@ -115,6 +115,15 @@ func decodeMulti(d *jute.Decoder, read bool) ([]multiOp, bool) {
 		if d.Err() != nil {
 			return nil, false
 		}
-		ops = append(ops, multiOp{op: h.Type, rec: rec})
+		op := h.Type
+		if cr, ok := rec.(*zkproto.CreateRequest); ok {
+			// MultiOperationRecord rebuilds a create with Op.create(flags):
+			// the flags, not the header, pick create or createContainer.
+			op = zkproto.OpCreate
+			if cr.Flags == zkproto.ModeContainer {
+				op = zkproto.OpCreateContainer
+			}
+		}
+		ops = append(ops, multiOp{op: op, rec: rec})
 	}
 }
