@@ -34,7 +34,7 @@
 //		// snapshot/truncate, epochs, append entries, send messages,
 //		// apply committed, hand requests to prep ... (see Ready)
 //		if rd.Phase == zab.Looking {
-//			break                        // back to election
+//			return rd.Err                // back to election
 //		}
 //	}
 //
@@ -154,6 +154,18 @@
 //     quorum every tick. Before it is established it times out only the
 //     learners it waits for, in initLimit ticks, as LearnerHandler's socket
 //     timeout does.
+//
+// # Known property: stale establishment
+//
+// NEWLEADER ACKs stay counted when their learner disconnects, as in
+// ZooKeeper (waitForNewLeaderAck). A learner can ACK epoch e's NEWLEADER,
+// leave, and help establish epoch e+1, which commits; the epoch e leader may
+// then complete its quorum with that old ACK and be established with a
+// history that is a prefix of what epoch e+1 committed. It cannot commit
+// anything new — epoch e+1's quorum has accepted e+1 and refuses e — and it
+// steps down at its next tick without a quorum of synced followers; its
+// learners meanwhile serve a stale but consistent prefix, as ZooKeeper's
+// reads may. The simulation sees this about once in 20,000 schedules.
 //
 // # Not supported
 //

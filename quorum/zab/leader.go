@@ -36,7 +36,7 @@ type learner struct {
 	state    learnerState
 
 	lastZxid   int64 // from ACKEPOCH
-	deadline   int   // tick after which silence drops it; 0 = none
+	deadline   int   // tick after which its silence drops it
 	lastAck    int64 // highest zxid it ACKed in broadcast
 	upToDateAt int   // tick of UPTODATE
 }
@@ -73,9 +73,8 @@ type Leader struct {
 
 	epoch         int64 // the new epoch; -1 until decided
 	epochDecided  bool
-	ackedEpochs   bool // a quorum ACKed the epoch (electionFinished)
-	established   bool // a quorum ACKed NEWLEADER (quorumFormed)
-	acceptedEpoch int64
+	ackedEpochs   bool  // a quorum ACKed the epoch (electionFinished)
+	established   bool  // a quorum ACKed NEWLEADER (quorumFormed)
 	summaryEpoch  int64 // leaderStateSummary: currentEpoch and last zxid at start
 	summaryZxid   int64
 	connecting    map[int64]bool // voters whose FOLLOWERINFO counted
@@ -89,9 +88,11 @@ type Leader struct {
 	// reconnections, whose ACKEPOCH says -1 (see syncPackets).
 	epochs map[int64]int64
 
-	lastProcessed int64 // ZKDatabase lastProcessedZxid: SNAP zxid
-	maxCommitted  int64 // last committed entry (maxCommittedLog)
+	// lastCommitted is Leader.lastCommitted, which moves with ZKDatabase's
+	// lastProcessedZxid (the SNAP zxid): the leader's last zxid at start,
+	// newEpoch<<32 once established, then each commit's.
 	lastCommitted int64
+	maxCommitted  int64 // last committed txn (ZKDatabase.maxCommittedLog)
 	lastProposed  int64
 	persisted     int64 // own log durable up to here
 	// props holds, in zxid order, the proposals not yet both committed and
@@ -122,7 +123,6 @@ func Lead(cfg Config) *Leader {
 		cfg:           c,
 		quorum:        newMajority(c.Voters),
 		epoch:         -1,
-		acceptedEpoch: c.AcceptedEpoch,
 		summaryEpoch:  c.CurrentEpoch,
 		summaryZxid:   c.LastZxid,
 		connecting:    map[int64]bool{},
@@ -130,7 +130,6 @@ func Lead(cfg Config) *Leader {
 		newLeaderAcks: map[int64]bool{},
 		learners:      map[int64]*learner{},
 		epochs:        map[int64]int64{},
-		lastProcessed: c.LastZxid,
 		maxCommitted:  c.LastZxid,
 		lastCommitted: c.LastZxid,
 		persisted:     c.LastZxid,
@@ -340,7 +339,6 @@ func (l *Leader) proposeEpoch(sid, acceptedEpoch int64, voter bool) {
 		return
 	}
 	l.epochDecided = true
-	l.acceptedEpoch = l.epoch
 	l.rd.AcceptedEpoch = l.epoch // persisted before LEADERINFO leaves
 	l.lastProposed = MakeZxid(l.epoch, 0)
 	l.deadline = l.tick + l.cfg.InitLimit
@@ -468,7 +466,6 @@ func (l *Leader) ackNewLeader(sid int64, voter bool) {
 	}
 	l.established = true
 	l.lastCommitted = MakeZxid(l.epoch, 0)
-	l.lastProcessed = l.lastCommitted
 	l.setPhase(Broadcast)
 	for _, id := range l.ids {
 		lr := l.learners[id]
@@ -637,7 +634,6 @@ func (l *Leader) commit(p *proposal) {
 	p.acks = nil
 	l.lastCommitted = p.Zxid
 	l.maxCommitted = p.Zxid
-	l.lastProcessed = p.Zxid
 	for _, id := range l.ids {
 		lr := l.learners[id]
 		switch {

@@ -37,7 +37,7 @@ import (
 func (l *Leader) syncPackets(peer, currentEpoch int64) (pkts []zk.QuorumPacket, queued int64) {
 	newEpochZxid := CounterOf(peer) == 0
 	switch {
-	case peer == l.lastProcessed:
+	case peer == l.lastCommitted:
 		return []zk.QuorumPacket{packet(Diff, peer, nil)}, peer
 	case peer > l.maxCommitted && !newEpochZxid:
 		if currentEpoch != EpochOf(peer) && currentEpoch != l.epoch {
@@ -72,7 +72,7 @@ func (l *Leader) syncPackets(peer, currentEpoch int64) (pkts []zk.QuorumPacket, 
 		}
 		return pkts, queued
 	}
-	return []zk.QuorumPacket{packet(Snap, l.lastProcessed, nil)}, l.lastProcessed
+	return []zk.QuorumPacket{packet(Snap, l.lastCommitted, nil)}, l.lastCommitted
 }
 
 // history returns the committed txns with after < zxid <= upTo: from
