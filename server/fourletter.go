@@ -308,6 +308,7 @@ func (m monitor) ResetStats() {
 	st.latencyMax.Store(0)
 	st.latencySum.Store(0)
 	st.latencyCount.Store(0)
+	m.s.tree.ResetStats()
 }
 
 // ResetConnectionStats clears every connection's counters
@@ -621,7 +622,7 @@ func namesLen(names []string) int {
 	return n
 }
 
-func (s *Server) mode() string { return "standalone" }
+func (s *Server) mode() string { return s.Role().String() }
 
 func (s *Server) latency() (min int64, avg float64, max int64) {
 	n := s.stats.latencyCount.Load()

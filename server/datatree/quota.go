@@ -435,3 +435,22 @@ func (t *Tree) recountQuota(path string) {
 	walk(root)
 	n.Data = []byte(StatsTrack{quotaCount: count, quotaBytes: bytes}.String())
 }
+
+// ResetStats zeroes the per-namespace read and write statistics and the
+// quota rejection counts, keeping their namespaces, as srst's
+// ServerMetrics.resetAll does. The caller holds no lock of the tree.
+func (t *Tree) ResetStats() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	liveMu.Lock()
+	defer liveMu.Unlock()
+	for _, s := range t.acct.writes {
+		*s = NamespaceStat{}
+	}
+	for _, s := range t.acct.reads {
+		*s = NamespaceStat{}
+	}
+	for ns := range t.acct.exceeded {
+		t.acct.exceeded[ns] = 0
+	}
+}
