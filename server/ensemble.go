@@ -251,6 +251,23 @@ func (s *Server) WriteSnapshot(w io.Writer) (int64, error) {
 	return s.tree.LastZxid(), s.tree.WriteSnapshot(w, s.sessions.Snapshot())
 }
 
+// WriteSyncSnapshot writes the tree and sessions as a leader streams them
+// after a SNAP packet (datatree.WriteSyncSnapshot) and returns the last zxid
+// they hold. Call it from RunInFinal, so that it holds exactly the commits
+// handed over before.
+func (s *Server) WriteSyncSnapshot(w io.Writer) (int64, error) {
+	s.tree.RLock()
+	defer s.tree.RUnlock()
+	return s.tree.LastZxid(), s.tree.WriteSyncSnapshot(w, s.sessions.Snapshot())
+}
+
+// RevalidateSession answers a learner's REVALIDATE on the leader: whether
+// id is a live session, whose expiry it then extends
+// (Leader.revalidateSession, ZooKeeperServer.checkIfValidGlobalSession).
+func (s *Server) RevalidateSession(id int64) bool {
+	return s.sessions.Touch(id, time.Now().UnixMilli())
+}
+
 // InstallSnapshot replaces the tree and the sessions with a snapshot read
 // from r at zxid. Call it from RunInFinal.
 func (s *Server) InstallSnapshot(r io.Reader, zxid int64) error {
@@ -411,6 +428,14 @@ func (s *Server) releaseBarriers() {
 		}
 	}
 	s.waits.barriers = s.waits.barriers[i:]
+}
+
+// dropPrepared forgets writes that prep finished after this server stopped
+// leading: they must reach neither the log nor the tree (SetRole closed
+// their clients' connections).
+func (s *Server) dropPrepared(batch []*request) {
+	s.stats.outstanding.Add(-int64(len(batch)))
+	s.log.Info("dropping writes prepared after leadership ended", "count", len(batch), "role", s.Role())
 }
 
 // forward sends a learner's client write to the leader, remembering it so

@@ -266,6 +266,9 @@ func (s *Server) runPrep(ctx context.Context) {
 		if ens := s.ens.Load(); ens.role == RoleLeading {
 			s.propose(ens, out)
 			continue
+		} else if ens.role != RoleStandalone {
+			s.dropPrepared(out)
+			continue
 		}
 		s.syncQ.push(out)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/zabd/zabd/quorum"
 	"github.com/zabd/zabd/server"
 )
 
@@ -48,7 +49,11 @@ func startForeground(c *cli.Context) error {
 		case <-ctx.Done():
 		}
 	}()
-	err = server.Run(ctx, cfg, log)
+	if cfg.Standalone() {
+		err = server.Run(ctx, cfg, log)
+	} else {
+		err = quorum.Run(ctx, cfg, log)
+	}
 	cancel()
 	<-watcherDone
 	if err != nil {

@@ -1,0 +1,63 @@
+// Package quorum runs a server of an ensemble: the peer's life cycle LOOKING
+// → election → LEADING / FOLLOWING / OBSERVING → LOOKING, the learner
+// connections on the quorum port, and the wiring of the pure state machines
+// (quorum/election, quorum/zab) to the sockets, the disk and the
+// client-facing server (package server).
+//
+// Counterpart: QuorumPeerMain, QuorumPeer.run, Leader.lead's thread and
+// LearnerCnxAcceptor, LearnerHandler's reader and sender threads,
+// Learner.connectToLeader and the learner's socket reader.
+//
+// # Goroutines
+//
+// Run starts the server's Serve and the peer's loop (peer.run). The loop is
+// the only goroutine that touches the Election, the zab.Leader or
+// zab.Learner, the store (package persistence) and the server's role; it
+// selects over:
+//
+//   - election messages from the transport (quorum/transport), and its tick
+//     every election.TickInterval (50 ms);
+//   - the ZAB tick, every tickTime/2 (ZooKeeper's leader pings twice per
+//     tick), with initLimit and syncLimit doubled to keep their wall time;
+//   - events of the current term's goroutines: an accept loop (leader), a
+//     dialer (learner), and one reader and one writer per learner
+//     connection (link);
+//   - the inbox, where the server's prep, final and event-loop goroutines
+//     drop proposals, finished syncs and forwarded requests without
+//     blocking (server.Replicator, server.Forwarder).
+//
+// After each input the loop drains Ready of the election and of ZAB and
+// does what zab.Ready's documentation orders: snapshot and truncation
+// durable, epochs durable, entries appended (durable on return with
+// forceSync, then Persisted), messages queued on their links, committed
+// txns handed to server.Commit, and the rest. On the leader the committed
+// txns go to the server before the messages, so that the snapshot that
+// follows a SNAP (taken on the final stage, server.WriteSyncSnapshot) holds
+// exactly the commits so far. A term's goroutines end with the term: the
+// loop cancels its context, closes its listener and connections, and waits
+// for them; events of a finished term are discarded.
+//
+// # Data
+//
+// The txn log and the epochs live in the badger store; the snapshot of the
+// last SNAP lives in dataDir/zabd-quorum. The log holds every txn after the
+// snapshot's zxid (see durable). The server gets an empty TxnLog (logView):
+// the peer loads the tree itself (peer.loadTree) and fast-forwards it to
+// the log's last zxid before each role (catchUpTree), so that the tree
+// holds every txn up to the LastZxid that ZAB starts from.
+//
+// # Wire
+//
+// Learner connections carry QuorumPackets back to back in Jute's layout,
+// with no frame length (wire.go); after SNAP the leader writes the
+// snapshot stream (datatree.WriteSyncSnapshot: sessions, ACLs, nodes, then
+// "BenWasHere"), which the learner reads before the next packet.
+//
+// # Not supported
+//
+// Periodic snapshots and log purging in an ensemble (the log grows; a
+// leader SNAPs only a learner whose history it cannot DIFF, or every
+// learner with ZABD_FORCE_SNAPSHOT_SYNC=true); ZooKeeper's version-2
+// files and zabd's standalone snapshots are not loaded by an ensemble
+// member; quorum SASL and TLS; dynamic reconfiguration; local sessions.
+package quorum
