@@ -677,6 +677,12 @@ func (p *peer) send(t *term, msgs []zab.Message) error {
 	var stream []byte
 	for _, m := range msgs {
 		o := outgoing{pkt: m.Packet}
+		switch typ := zab.PacketType(m.Packet.Type); typ {
+		case zab.Diff, zab.Trunc, zab.Snap:
+			if t.zl != nil {
+				p.log.Info("synchronising learner", "sid", m.To, "mode", typ.String(), "zxid", hex(m.Packet.Zxid))
+			}
+		}
 		if t.zl != nil && zab.PacketType(m.Packet.Type) == zab.Snap {
 			if stream == nil {
 				var err error
