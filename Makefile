@@ -18,7 +18,7 @@ run: build
 
 # deps installs the Debian packages the compat tests drive (real ZooKeeper,
 # zkCli.sh, kazoo). It needs root and does nothing when they are present.
-DEB_PKGS := zookeeper zookeeper-bin python3-kazoo
+DEB_PKGS := zookeeper zookeeper-bin python3-kazoo libcurator-recipes-java
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
