@@ -50,7 +50,11 @@ func zabdBinary(t *testing.T) string {
 		zabdBin = filepath.Join(binDir, "zabd")
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", zabdBin, "github.com/zabd/zabd/cmd/zabd").CombinedOutput()
+		args := []string{"build", "-o", zabdBin}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.CommandContext(ctx, "go", append(args, "github.com/zabd/zabd/cmd/zabd")...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build ./cmd/zabd: %v\n%s", err, out)
 		}
@@ -232,6 +236,11 @@ func (e *ensemble) cleanup() {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+	for _, id := range e.ids {
+		if n := e.grepLog(id, "WARNING: DATA RACE"); n > 0 {
+			e.t.Errorf("server %d reported %d data races", id, n)
+		}
+	}
 	if e.t.Failed() {
 		for _, id := range e.ids {
 			b, _ := os.ReadFile(e.logFile(id))
@@ -301,6 +310,18 @@ func (e *ensemble) eventually(d time.Duration, what string, cond func() bool) {
 func (e *ensemble) grepLog(id int, s string) int {
 	b, _ := os.ReadFile(e.logFile(id))
 	return strings.Count(string(b), s)
+}
+
+// lastLogLine returns the last line of server id's output containing s.
+func (e *ensemble) lastLogLine(id int, s string) string {
+	b, _ := os.ReadFile(e.logFile(id))
+	lines := strings.Split(string(b), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], s) {
+			return lines[i]
+		}
+	}
+	return ""
 }
 
 func fourLetter(addr, cmd string) (string, error) {

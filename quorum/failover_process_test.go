@@ -1,0 +1,239 @@
+package quorum_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zabd/zabd/quorum"
+)
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...any) {}
+
+// connect opens a go-zookeeper session to servers.
+func connect(t *testing.T, servers []string) *zk.Conn {
+	t.Helper()
+	c, _, err := zk.Connect(servers, 10*time.Second, zk.WithLogger(discardLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// writers is a bounded write load: n sessions over the whole ensemble, each
+// creating /w/<writer>-<seq> one at a time, recording what was
+// acknowledged.
+type writers struct {
+	mu    sync.Mutex
+	acked []string
+	fails int
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func startWriters(t *testing.T, servers []string, n int) *writers {
+	t.Helper()
+	setup := connect(t, servers)
+	if _, err := setup.Create("/w", nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		t.Fatalf("create /w: %v", err)
+	}
+	w := &writers{stop: make(chan struct{})}
+	for i := range n {
+		c := connect(t, servers)
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for seq := 0; ; seq++ {
+				select {
+				case <-w.stop:
+					return
+				default:
+				}
+				name := fmt.Sprintf("%d-%06d", i, seq)
+				_, err := c.Create("/w/"+name, []byte(name), 0, zk.WorldACL(zk.PermAll))
+				w.mu.Lock()
+				if err == nil {
+					w.acked = append(w.acked, name)
+				} else {
+					w.fails++
+				}
+				w.mu.Unlock()
+				if err != nil {
+					// The session is reconnecting elsewhere: back off a
+					// little rather than spin on ErrConnectionClosed.
+					select {
+					case <-w.stop:
+						return
+					case <-time.After(20 * time.Millisecond):
+					}
+				}
+			}
+		}()
+	}
+	return w
+}
+
+func (w *writers) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.acked)
+}
+
+func (w *writers) finish() (acked []string, fails int) {
+	close(w.stop)
+	w.wg.Wait()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.acked), w.fails
+}
+
+// waitAcked waits until the writers have n acknowledged writes.
+func (e *ensemble) waitAcked(w *writers, n int, d time.Duration) {
+	e.t.Helper()
+	e.eventually(d, fmt.Sprintf("%d acknowledged writes", n), func() bool { return w.count() >= n })
+}
+
+// checkWrites reads /w from each of ids alone, after sync, and checks that
+// every acknowledged write is there and that all of them hold the same
+// children.
+func (e *ensemble) checkWrites(acked []string, ids ...int) {
+	e.t.Helper()
+	var first []string
+	for _, id := range ids {
+		c := connect(e.t, []string{e.addr(id)})
+		if _, err := c.Sync("/w"); err != nil {
+			e.t.Fatalf("server %d: sync /w: %v", id, err)
+		}
+		kids, _, err := c.Children("/w")
+		if err != nil {
+			e.t.Fatalf("server %d: getChildren /w: %v", id, err)
+		}
+		c.Close()
+		slices.Sort(kids)
+		var lost []string
+		for _, a := range acked {
+			if _, ok := slices.BinarySearch(kids, a); !ok {
+				lost = append(lost, a)
+			}
+		}
+		if len(lost) > 0 {
+			e.t.Errorf("server %d lost %d of %d acknowledged writes: %v", id, len(lost), len(acked), lost[:min(len(lost), 10)])
+		}
+		if first == nil {
+			first = kids
+		} else if !slices.Equal(first, kids) {
+			e.t.Errorf("server %d has %d children of /w, server %d has %d", id, len(kids), ids[0], len(first))
+		}
+	}
+}
+
+func others(ids []int, not int) []int {
+	return slices.DeleteFunc(slices.Clone(ids), func(x int) bool { return x == not })
+}
+
+func (e *ensemble) addrs(ids ...int) []string {
+	var a []string
+	for _, id := range ids {
+		a = append(a, e.addr(id))
+	}
+	return a
+}
+
+// TestLeaderFailover kills the leader with SIGKILL under a write load: the
+// others elect a new leader within 2 × initLimit ticks, the load goes on,
+// no acknowledged write is lost on any live server, and the old leader
+// catches up when it comes back.
+func TestLeaderFailover(t *testing.T) {
+	skipShort(t)
+	e := newEnsemble(t, ensembleOpts{voters: 3})
+	for _, id := range e.ids {
+		e.start(id)
+	}
+	leader := e.waitSettled(30*time.Second, e.ids...)
+	w := startWriters(t, e.addrs(e.ids...), 4)
+	e.waitAcked(w, 100, 30*time.Second)
+
+	before := w.count()
+	killed := time.Now()
+	e.kill(leader)
+	rest := others(e.ids, leader)
+	limit := 2 * time.Duration(e.initLim) * e.tickTime
+	newLeader := e.waitSettled(limit, rest...)
+	took := time.Since(killed)
+	t.Logf("failover: server %d killed, server %d leads after %v (limit 2 × initLimit = %v)", leader, newLeader, took.Round(time.Millisecond), limit)
+
+	e.waitAcked(w, before+100, 30*time.Second)
+	acked, fails := w.finish()
+	t.Logf("%d writes acknowledged, %d failed or unknown", len(acked), fails)
+	e.checkWrites(acked, rest...)
+
+	e.start(leader)
+	e.waitSettled(30*time.Second, e.ids...)
+	e.checkWrites(acked, e.ids...)
+	if n := e.grepLog(newLeader, fmt.Sprintf("synchronising learner\" myid=%d sid=%d", newLeader, leader)); n == 0 {
+		t.Errorf("the new leader's log does not show server %d synchronising", leader)
+	}
+	for _, id := range e.ids {
+		e.stop(id)
+	}
+}
+
+// TestFollowerCatchUp kills a follower; the ensemble keeps serving writes;
+// restarted, the follower catches up by DIFF. With
+// ZABD_FORCE_SNAPSHOT_SYNC (ZooKeeper's zookeeper.forceSnapshotSync) the
+// leader sends SNAP instead, and the follower keeps the snapshot across a
+// restart.
+func TestFollowerCatchUp(t *testing.T) {
+	skipShort(t)
+	for _, mode := range []string{"DIFF", "SNAP"} {
+		t.Run(mode, func(t *testing.T) {
+			var env []string
+			if mode == "SNAP" {
+				env = []string{quorum.ForceSnapSyncEnv + "=true"}
+			}
+			e := newEnsemble(t, ensembleOpts{voters: 3, env: env})
+			for _, id := range e.ids {
+				e.start(id)
+			}
+			leader := e.waitSettled(30*time.Second, e.ids...)
+			follower := others(e.ids, leader)[0]
+			w := startWriters(t, e.addrs(leader), 2)
+			e.waitAcked(w, 50, 30*time.Second)
+
+			e.kill(follower)
+			n := w.count()
+			e.waitAcked(w, n+100, 30*time.Second)
+			acked, _ := w.finish()
+
+			e.start(follower)
+			e.waitSettled(30*time.Second, e.ids...)
+			e.checkWrites(acked, e.ids...)
+			line := fmt.Sprintf("synchronising learner\" myid=%d sid=%d mode=%s", leader, follower, mode)
+			if e.grepLog(leader, line) == 0 {
+				t.Errorf("the leader's log lacks %q", line)
+			}
+			if mode == "SNAP" {
+				// The follower restarts from the stored snapshot.
+				e.stop(follower)
+				e.start(follower)
+				e.waitSettled(30*time.Second, e.ids...)
+				if l := e.lastLogLine(follower, "loaded the data tree"); strings.Contains(l, "snapshot=0x0 ") {
+					t.Errorf("server %d did not load its snapshot at restart: %s", follower, l)
+				}
+				e.checkWrites(acked, e.ids...)
+			}
+			for _, id := range e.ids {
+				e.stop(id)
+			}
+		})
+	}
+}
