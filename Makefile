@@ -17,8 +17,9 @@ run: build
 	./$(BIN) start-foreground
 
 # deps installs the Debian packages the compat tests drive (real ZooKeeper,
-# zkCli.sh, kazoo). It needs root and does nothing when they are present.
-DEB_PKGS := zookeeper zookeeper-bin python3-kazoo libcurator-recipes-java
+# zkCli.sh, kazoo, Curator, zktop). It needs root and does nothing when they
+# are present.
+DEB_PKGS := zookeeper zookeeper-bin python3-kazoo libcurator-recipes-java zktop
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -406,6 +406,16 @@ func TestFourLetterWordLayouts(t *testing.T) {
 			}
 		})
 	}
+	t.Run("zktop", func(t *testing.T) {
+		want := zktopView(t, oracle.addr)
+		got := zktopView(t, target.addr)
+		if !strings.HasPrefix(want, "available 3.8.0 sessions=") {
+			t.Errorf("zktop cannot read ZooKeeper: %s", want)
+		}
+		if d := compareTranscripts(oracle.label, want, target.label, got); d != "" {
+			t.Error(d)
+		}
+	})
 	// srst zeroes every metric but keeps its key.
 	t.Run("mntr_after_srst", func(t *testing.T) { compareMntrValues(t, oracle.server, target.server, true) })
 	t.Run("not_whitelisted", func(t *testing.T) {
@@ -605,4 +615,29 @@ func TestAdminServerCommands(t *testing.T) {
 		}
 	})
 	checkAlive(t, oracle.server, target.server)
+}
+
+// zktopScript reads a server with zktop's own parser (the Debian zktop
+// package's ZKServer class, which parses stat) and prints what it found.
+const zktopScript = `
+import sys, zktop
+s = zktop.ZKServer(sys.argv[1], 0)
+print("available" if not s.unavailable else "unavailable", s.version, "sessions=%d" % len(s.sessions))
+print("server", " ".join(sorted(vars(s))))
+for x in sorted(" ".join(sorted(vars(x))) for x in s.sessions):
+    print("session", x)
+print("mode", s.mode)
+`
+
+// zktopView runs zktopScript against addr.
+func zktopView(t *testing.T, addr string) string {
+	t.Helper()
+	if _, err := os.Stat("/usr/lib/python3/dist-packages/zktop.py"); err != nil {
+		t.Fatalf("zktop is not installed (run `make deps`): %v", err)
+	}
+	out, err := exec.Command("/usr/bin/python3", "-c", zktopScript, addr).CombinedOutput()
+	if err != nil {
+		t.Fatalf("zktop on %s: %v\n%s", addr, err, out)
+	}
+	return string(out)
 }
