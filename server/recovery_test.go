@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -1060,4 +1061,244 @@ func zkfilesSnapshots(dir string) ([]string, error) {
 		out = append(out, f.Path)
 	}
 	return out, err
+}
+
+// crashState is what the crash test knows of one znode: the state of the
+// last acknowledged write, and of a write in flight at the kill, which may
+// or may not have been applied.
+type crashState struct {
+	exists  bool
+	version int32
+	data    string
+}
+
+// crashWorker owns a set of znodes and writes them one at a time, so that
+// each znode has at most one write in flight.
+type crashWorker struct {
+	paths []string
+	acked map[string]crashState
+	// maybe is the write in flight when the connection broke.
+	maybePath string
+	maybe     crashState
+	acks      int
+}
+
+// run writes until an error (the server was killed) or stop, recording
+// acknowledgements.
+func (w *crashWorker) run(c *zk.Conn, round int, seed uint64, stop <-chan struct{}) error {
+	rng := rand.New(rand.NewPCG(seed, uint64(round)))
+	for seq := 0; ; seq++ {
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
+		p := w.paths[rng.IntN(len(w.paths))]
+		cur := w.acked[p]
+		data := fmt.Sprintf("r%d-s%d-%s", round, seq, strings.Repeat("x", rng.IntN(200)))
+		next := crashState{exists: true, data: data}
+		var err error
+		if !cur.exists {
+			next.version = 0
+			w.maybePath, w.maybe = p, next
+			_, err = c.Create(p, []byte(data), 0, zk.WorldACL(zk.PermAll))
+		} else {
+			next.version = cur.version + 1
+			w.maybePath, w.maybe = p, next
+			_, err = c.Set(p, []byte(data), cur.version)
+		}
+		if err != nil {
+			if errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrBadVersion) || errors.Is(err, zk.ErrNoNode) {
+				return fmt.Errorf("%s: %v: the model and the server disagree", p, err)
+			}
+			return nil // killed: the write in flight may or may not be there
+		}
+		w.acked[p] = next
+		w.maybePath = ""
+		w.acks++
+	}
+}
+
+// check compares the restarted server with the model and adopts the write
+// in flight if it was applied.
+func (w *crashWorker) check(c *zk.Conn) error {
+	for _, p := range w.paths {
+		want := w.acked[p]
+		data, st, err := c.Get(p)
+		got := crashState{}
+		switch {
+		case errors.Is(err, zk.ErrNoNode):
+		case err != nil:
+			return fmt.Errorf("get %s: %w", p, err)
+		default:
+			got = crashState{exists: true, version: st.Version, data: string(data)}
+		}
+		if got == want {
+			continue
+		}
+		if p == w.maybePath && got == w.maybe {
+			w.acked[p] = got // the write in flight was applied, unacknowledged
+			continue
+		}
+		return fmt.Errorf("%s = %+v, want the acknowledged %+v (in flight: %q %+v)", p, got, want, w.maybePath, w.maybe)
+	}
+	w.maybePath = ""
+	return nil
+}
+
+// buildZabd builds ./cmd/zabd into dir.
+func buildZabd(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "zabd")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/zabd/zabd/cmd/zabd").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build ./cmd/zabd: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestCrashKill9 is issue 3's crash test: a real zabd process (fsync on,
+// snapCount 300, so that kills also land on snapshots being written) takes
+// concurrent creates and conditional sets from 8 clients, each owning its
+// znodes; it is killed with SIGKILL at a random moment, 20 times. After each
+// restart every acknowledged write is there with its data and version, and
+// every znode is in its acknowledged state or in the state of the one write
+// that was in flight on it: the tree equals a replay of the acknowledged
+// history.
+func TestCrashKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds cmd/zabd and kills it 20 times with SIGKILL (about a minute); skipped under -short")
+	}
+	seed := rand.Uint64()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	home := t.TempDir()
+	bin := buildZabd(t, home)
+	dataDir := filepath.Join(home, "data")
+	port := freePort(t)
+	cfgPath := filepath.Join(home, "zoo.cfg")
+	cfg := fmt.Sprintf("tickTime=500\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n"+
+		"snapCount=300\nadmin.enableServer=false\nforceSync=yes\n", dataDir, port)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+
+	const workers, pathsPerWorker, rounds = 8, 12, 20
+	ws := make([]*crashWorker, workers)
+	for i := range ws {
+		ws[i] = &crashWorker{acked: map[string]crashState{}}
+		for k := range pathsPerWorker {
+			ws[i].paths = append(ws[i].paths, fmt.Sprintf("/w%d-k%02d", i, k))
+		}
+	}
+	var logs []string
+	start := func(round int) (*exec.Cmd, chan struct{}) {
+		logPath := filepath.Join(home, fmt.Sprintf("zabd-%02d.log", round))
+		logs = append(logs, logPath)
+		out, err := os.Create(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "start-foreground", cfgPath)
+		cmd.Stdout, cmd.Stderr = out, out
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { cmd.Wait(); out.Close(); close(done) }()
+		t.Cleanup(func() { cmd.Process.Kill(); <-done })
+		return cmd, done
+	}
+	t.Cleanup(func() {
+		if t.Failed() && len(logs) > 0 {
+			b, _ := os.ReadFile(logs[len(logs)-1])
+			t.Logf("last zabd log %s:\n%s", logs[len(logs)-1], tail(string(b), 40))
+		}
+	})
+	session := func(done chan struct{}) *zk.Conn {
+		c, ev, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietLogger{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.After(30 * time.Second)
+		for {
+			select {
+			case e := <-ev:
+				if e.State == zk.StateHasSession {
+					return c
+				}
+			case <-done:
+				c.Close()
+				t.Fatal("zabd exited before serving")
+			case <-deadline:
+				c.Close()
+				t.Fatal("no session within 30 s")
+			}
+		}
+	}
+
+	began := time.Now()
+	totalAcks, recoveredFromSnapshot := 0, 0
+	for round := 0; round <= rounds; round++ {
+		cmd, done := start(round)
+		check := session(done)
+		for _, w := range ws {
+			if err := w.check(check); err != nil {
+				t.Fatalf("after kill %d: %v", round, err)
+			}
+		}
+		check.Close()
+		if round > 0 {
+			b, _ := os.ReadFile(logs[round])
+			if strings.Contains(string(b), "loaded snapshot") {
+				recoveredFromSnapshot++
+			}
+		}
+		if round == rounds {
+			cmd.Process.Kill()
+			<-done
+			break
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		conns := make([]*zk.Conn, workers)
+		for i, w := range ws {
+			conns[i] = session(done)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := w.run(conns[i], round, seed+uint64(i), stop); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		time.Sleep(time.Duration(150+rng.IntN(900)) * time.Millisecond)
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		close(stop)
+		wg.Wait()
+		for _, c := range conns {
+			c.Close()
+		}
+		select {
+		case err := <-errs:
+			t.Fatalf("round %d: %v", round, err)
+		default:
+		}
+	}
+	for _, w := range ws {
+		totalAcks += w.acks
+	}
+	t.Logf("%d kills, %d acknowledged writes, %d restarts recovered from a snapshot, %v",
+		rounds, totalAcks, recoveredFromSnapshot, time.Since(began).Round(time.Millisecond))
+	if totalAcks < 1000 || recoveredFromSnapshot < rounds/2 {
+		t.Errorf("weak run: %d acknowledged writes, %d restarts from a snapshot", totalAcks, recoveredFromSnapshot)
+	}
 }
