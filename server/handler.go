@@ -172,6 +172,11 @@ func (h *handler) connect(c *conn, body []byte) gnet.Action {
 			old := s.bySess[req.SessionID]
 			s.mu.Unlock()
 			if old != nil && old != c {
+				// Stop it taking requests now: the close itself runs on its
+				// own event loop, after this reply may have reached the client.
+				old.mu.Lock()
+				old.closing = true
+				old.mu.Unlock()
 				old.closeAfterFlush()
 			}
 		}
