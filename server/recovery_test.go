@@ -322,9 +322,13 @@ func TestRecoveryFromSnapshotAndLog(t *testing.T) {
 	s := mustOpenStoreServer(t, cfg, log)
 	addr, stop := serve(t, s)
 	c, _ := connect(t, addr, 10*time.Second)
-	writeLoad(t, c, "/r", 60)
+	writeLoad(t, c, "/r", 30)
+	if _, err := snapshotterOf(t, s).take(); err != nil {
+		t.Fatal(err)
+	}
+	writeLoad(t, c, "/s", 30)
 	stop()
-	if n := len(lb.lines("snapshot taken")); n < 3 {
+	if n := len(lb.lines("snapshot taken")); n < 2 {
 		t.Fatalf("%d snapshots taken, want several", n)
 	}
 	want, wantSessions := replayAll(t, dir)
@@ -372,7 +376,15 @@ func TestRecoveryFallsBackFromCorruptSnapshot(t *testing.T) {
 	s := mustOpenStoreServer(t, cfg, log)
 	addr, stop := serve(t, s)
 	c, _ := connect(t, addr, 10*time.Second)
-	writeLoad(t, c, "/f", 40)
+	// Snapshots come every 20-40 txns unless the previous one is still
+	// being written; take three for certain.
+	for _, prefix := range []string{"/f", "/g", "/h"} {
+		writeLoad(t, c, prefix, 15)
+		if _, err := snapshotterOf(t, s).take(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeLoad(t, c, "/i", 5)
 	stop()
 	want, _ := replayAll(t, dir)
 	snaps, err := snapshot.OpenDir(filepath.Join(dir, snapshot.SubDir))
