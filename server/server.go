@@ -428,6 +428,9 @@ func (s *Server) bindSession(id int64, c *conn) {
 	s.bySess[id] = c
 	s.mu.Unlock()
 	if old != nil && old != c {
+		old.mu.Lock()
+		old.closing = true
+		old.mu.Unlock()
 		old.closeAfterFlush()
 	}
 }
