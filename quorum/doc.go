@@ -39,12 +39,17 @@
 //
 // # Data
 //
-// The txn log and the epochs live in the badger store; the snapshot of the
-// last SNAP lives in dataDir/zabd-quorum. The log holds every txn after the
-// snapshot's zxid (see durable). The server gets an empty TxnLog (logView):
-// the peer loads the tree itself (peer.loadTree) and fast-forwards it to
-// the log's last zxid before each role (catchUpTree), so that the tree
-// holds every txn up to the LastZxid that ZAB starts from.
+// The txn log and the epochs live in the badger store; snapshots live in
+// dataDir/zabd-quorum: the peer's own, taken every snapCount txns
+// (snapCount/2 plus a random part, as ZooKeeper does) while it serves,
+// and the one a SNAP installed. With autopurge.purgeInterval set, each
+// snapshot also drops the snapshots beyond autopurge.snapRetainCount and
+// the log before the oldest kept one (at snapshot time, not on the hour);
+// a leader then SNAPs a learner that is behind the kept log. The server
+// gets an empty TxnLog (logView): the peer loads the tree itself
+// (peer.loadTree: the newest snapshot, then the log after it) and
+// fast-forwards it to the log's last zxid before each role (catchUpTree),
+// so that the tree holds every txn up to the LastZxid that ZAB starts from.
 //
 // # Wire
 //
@@ -55,9 +60,9 @@
 //
 // # Not supported
 //
-// Periodic snapshots and log purging in an ensemble (the log grows; a
-// leader SNAPs only a learner whose history it cannot DIFF, or every
-// learner with ZABD_FORCE_SNAPSHOT_SYNC=true); ZooKeeper's version-2
-// files and zabd's standalone snapshots are not loaded by an ensemble
-// member; quorum SASL and TLS; dynamic reconfiguration; local sessions.
+// ZooKeeper's version-2 files and zabd's standalone snapshots are not
+// loaded by an ensemble member; quorum SASL and TLS; dynamic
+// reconfiguration; local sessions; throttling of concurrent syncs. Every
+// learner can be made to sync by SNAP with ZABD_FORCE_SNAPSHOT_SYNC=true
+// in the leader's environment (tests).
 package quorum

@@ -17,27 +17,34 @@ import (
 	"github.com/zabd/zabd/server/config"
 )
 
-// SnapDir is the directory under dataDir that holds the snapshots a learner
-// received with SNAP, in the payload format of server.WriteSnapshot
-// (ZooKeeper's snapshot file).
+// SnapDir is the directory under dataDir that holds an ensemble member's
+// snapshots: its own, taken every snapCount txns, and the one a SNAP
+// installed, in the payload format of server.WriteSnapshot (ZooKeeper's
+// snapshot file).
 const SnapDir = "zabd-quorum"
 
-// metaLogBase names the metadata that says from where the txn log is
-// complete: it holds every txn after this zxid, the zxid of the newest
-// snapshot in SnapDir (0 when there is none).
-const metaLogBase = "quorumLogBase"
-
-// snapsKept is how many SNAP snapshots stay in SnapDir.
-const snapsKept = 2
+// Metadata names.
+const (
+	// metaLogBase: the txn log holds every txn after this zxid, which is
+	// the zxid of a snapshot in SnapDir (0 when the log is complete).
+	metaLogBase = "quorumLogBase"
+	// metaInstalling: a SNAP of this zxid is being installed; the log
+	// may still hold another history.
+	metaInstalling = "quorumSnapInstalling"
+)
 
 // durable is a peer's persistent state: the txn log, the epochs and the
-// snapshot of the last SNAP. Not safe for concurrent use: the peer's loop
-// owns it (the server gets a read-only TxnLog view, logView).
+// snapshots. Not safe for concurrent use: the peer's loop owns it (the
+// server gets an empty TxnLog, logView).
 //
-// Invariant: the log holds every txn after base; base is the zxid of the
-// newest snapshot (0 without one). A SNAP stores its snapshot, drops the
-// whole log, then records the new base; a crash in between is repaired on
-// open (a snapshot newer than the recorded base drops the log again).
+// Invariants: the log holds every txn after base; base is 0 or the zxid of
+// a kept snapshot, and every snapshot holds committed txns only. The data
+// is the newest snapshot plus the log after it.
+//
+// A SNAP install records metaInstalling, stores the snapshot, drops the
+// whole log, records the new base and clears the marker; open completes an
+// install the marker says was interrupted. A purge records the new base
+// first, then drops the log entries before it.
 type durable struct {
 	st    *persistence.Store
 	log   *txnlog.Log
@@ -46,6 +53,10 @@ type durable struct {
 
 	snap snapshot.Meta // newest snapshot; Zxid 0 when none
 	base int64
+
+	// retain is how many snapshots a purge keeps (autopurge.snapRetainCount);
+	// 0 keeps every snapshot and the whole log.
+	retain int
 
 	// forceSnap makes every learner sync a SNAP, as ZooKeeper's
 	// zookeeper.forceSnapshotSync does (tests).
@@ -70,46 +81,80 @@ func (d *durable) load(cfg *config.Config) error {
 	if d.snaps, err = snapshot.OpenDir(filepath.Join(cfg.DataDir, SnapDir)); err != nil {
 		return fmt.Errorf("quorum: %w", err)
 	}
-	list, err := d.snaps.List()
+	if cfg.PurgeIntervalHours > 0 {
+		d.retain = max(cfg.SnapRetainCount, 3)
+	}
+	if d.base, err = d.metaZxid(metaLogBase); err != nil {
+		return err
+	}
+	installing, err := d.metaZxid(metaInstalling)
 	if err != nil {
-		return fmt.Errorf("quorum: %w", err)
+		return err
 	}
-	for _, m := range list {
-		if m.Err == nil {
-			d.snap = m
-			break
+	if err := d.newest(); err != nil {
+		return err
+	}
+	if installing != 0 {
+		if d.snap.Zxid == installing {
+			// The snapshot is stored: finish dropping the old history.
+			d.slog.Warn("completing an interrupted snapshot install", "snapshot", hex(installing), "logBase", hex(d.base))
+			if err := d.setBase(installing, true); err != nil {
+				return err
+			}
 		}
-		d.slog.Warn("skipping damaged snapshot", "path", m.Path, "err", m.Err)
+		if err := d.st.DeleteMeta(metaInstalling); err != nil {
+			return err
+		}
 	}
-	base, err := d.st.Meta(metaLogBase)
-	switch {
-	case errors.Is(err, persistence.ErrNotFound):
-	case err != nil:
-		return fmt.Errorf("quorum: %w", err)
-	case len(base) != 8:
-		return fmt.Errorf("quorum: %s of %d bytes: %w", metaLogBase, len(base), persistence.ErrCorrupt)
-	default:
-		d.base = int64(binary.BigEndian.Uint64(base))
-	}
-	switch {
-	case d.snap.Zxid > d.base:
-		// The SNAP install stopped between storing the snapshot and
-		// recording the base: the log may hold another history.
-		d.slog.Warn("completing an interrupted snapshot install", "snapshot", hex(d.snap.Zxid), "logBase", hex(d.base))
-		return d.setBase(d.snap.Zxid)
-	case d.snap.Zxid < d.base:
+	if d.base > d.snap.Zxid {
 		return fmt.Errorf("quorum: the log starts after %s, but the newest snapshot in %s is %s: %w",
 			hex(d.base), d.snaps.Path(), hex(d.snap.Zxid), persistence.ErrCorrupt)
 	}
 	return nil
 }
 
-// setBase drops the whole log and records base as its start.
-func (d *durable) setBase(base int64) error {
-	if err := d.log.TruncateAfter(0); err != nil {
-		return err
+func (d *durable) metaZxid(name string) (int64, error) {
+	v, err := d.st.Meta(name)
+	switch {
+	case errors.Is(err, persistence.ErrNotFound):
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("quorum: %w", err)
+	case len(v) != 8:
+		return 0, fmt.Errorf("quorum: %s of %d bytes: %w", name, len(v), persistence.ErrCorrupt)
 	}
-	if err := d.st.SetMeta(metaLogBase, binary.BigEndian.AppendUint64(nil, uint64(base))); err != nil {
+	return int64(binary.BigEndian.Uint64(v)), nil
+}
+
+func (d *durable) setMetaZxid(name string, z int64) error {
+	return d.st.SetMeta(name, binary.BigEndian.AppendUint64(nil, uint64(z)))
+}
+
+// newest finds the newest snapshot that is not damaged.
+func (d *durable) newest() error {
+	list, err := d.snaps.List()
+	if err != nil {
+		return fmt.Errorf("quorum: %w", err)
+	}
+	d.snap = snapshot.Meta{}
+	for _, m := range list {
+		if m.Err == nil {
+			d.snap = m
+			return nil
+		}
+		d.slog.Warn("skipping damaged snapshot", "path", m.Path, "err", m.Err)
+	}
+	return nil
+}
+
+// setBase records base, dropping the whole log first when drop is set.
+func (d *durable) setBase(base int64, drop bool) error {
+	if drop {
+		if err := d.log.TruncateAfter(0); err != nil {
+			return err
+		}
+	}
+	if err := d.setMetaZxid(metaLogBase, base); err != nil {
 		return err
 	}
 	d.base = base
@@ -120,7 +165,7 @@ func (d *durable) close() error { return d.st.Close() }
 
 // lastZxid is QuorumPeer.getLastLoggedZxid: the newest txn of the log or,
 // past it, of the snapshot.
-func (d *durable) lastZxid() int64 { return max(d.base, d.log.LastZxid()) }
+func (d *durable) lastZxid() int64 { return max(d.snap.Zxid, d.log.LastZxid()) }
 
 // epochs returns acceptedEpoch and currentEpoch. Missing ones are
 // initialised from the last zxid's epoch and written back, as
@@ -194,9 +239,40 @@ func (d *durable) Entries(after, upTo int64) ([]zab.Entry, error) {
 	return out, nil
 }
 
-// storeSnapshot makes a SNAP's snapshot (server.WriteSnapshot's format) the
-// new start of this peer's state: stored durably, then the log dropped.
-func (d *durable) storeSnapshot(zxid int64, data []byte) error {
+// installSnapshot makes a SNAP's snapshot (server.WriteSnapshot's format)
+// the new start of this peer's state: stored durably, then the log dropped.
+func (d *durable) installSnapshot(zxid int64, data []byte) error {
+	if err := d.setMetaZxid(metaInstalling, zxid); err != nil {
+		return err
+	}
+	if err := d.writeSnapshot(zxid, data); err != nil {
+		return err
+	}
+	if err := d.setBase(zxid, true); err != nil {
+		return err
+	}
+	if err := d.st.DeleteMeta(metaInstalling); err != nil {
+		return err
+	}
+	return d.purge(max(d.retain, 2))
+}
+
+// takeSnapshot stores a snapshot of the committed txns up to zxid and, with
+// autopurge, drops the snapshots and log entries older than the kept ones.
+func (d *durable) takeSnapshot(zxid int64, data []byte) error {
+	if zxid <= d.snap.Zxid {
+		return nil // nothing new since the last one
+	}
+	if err := d.writeSnapshot(zxid, data); err != nil {
+		return err
+	}
+	if d.retain == 0 {
+		return nil
+	}
+	return d.purge(d.retain)
+}
+
+func (d *durable) writeSnapshot(zxid int64, data []byte) error {
 	w, err := d.snaps.Create(zxid, time.Now())
 	if err != nil {
 		return err
@@ -210,21 +286,39 @@ func (d *durable) storeSnapshot(zxid int64, data []byte) error {
 		return err
 	}
 	d.snap = m
-	if err := d.setBase(zxid); err != nil {
-		return err
-	}
+	return nil
+}
+
+// purge keeps the newest keep snapshots and the log after the oldest of
+// them (PurgeTxnLog.purge). The new base is recorded before entries go.
+func (d *durable) purge(keep int) error {
 	list, err := d.snaps.List()
 	if err != nil {
 		return err
 	}
-	for i, old := range list {
-		if i >= snapsKept && old.Zxid < zxid {
-			if err := d.snaps.Remove(old); err != nil {
-				d.slog.Warn("removing an old snapshot", "path", old.Path, "err", err)
+	var kept []snapshot.Meta
+	for _, m := range list {
+		if m.Err == nil && len(kept) < keep {
+			kept = append(kept, m)
+			continue
+		}
+		if len(kept) == keep {
+			if err := d.snaps.Remove(m); err != nil {
+				d.slog.Warn("removing an old snapshot", "path", m.Path, "err", err)
 			}
 		}
 	}
-	return nil
+	if len(kept) < keep {
+		return nil // too few snapshots to drop any log
+	}
+	oldest := kept[len(kept)-1].Zxid
+	if oldest <= d.base {
+		return nil
+	}
+	if err := d.setBase(oldest, false); err != nil {
+		return err
+	}
+	return d.log.PurgeBefore(oldest + 1)
 }
 
 // snapshotReader opens the newest snapshot's payload; nil when there is none.

@@ -188,19 +188,26 @@ func TestLeaderFailover(t *testing.T) {
 }
 
 // TestFollowerCatchUp kills a follower; the ensemble keeps serving writes;
-// restarted, the follower catches up by DIFF. With
-// ZABD_FORCE_SNAPSHOT_SYNC (ZooKeeper's zookeeper.forceSnapshotSync) the
+// restarted, the follower catches up by DIFF. When the leader has purged
+// the log the follower lacks (snapCount=20 and autopurge), or with
+// ZABD_FORCE_SNAPSHOT_SYNC (ZooKeeper's zookeeper.forceSnapshotSync), the
 // leader sends SNAP instead, and the follower keeps the snapshot across a
 // restart.
 func TestFollowerCatchUp(t *testing.T) {
 	skipShort(t)
-	for _, mode := range []string{"DIFF", "SNAP"} {
-		t.Run(mode, func(t *testing.T) {
-			var env []string
-			if mode == "SNAP" {
-				env = []string{quorum.ForceSnapSyncEnv + "=true"}
-			}
-			e := newEnsemble(t, ensembleOpts{voters: 3, env: env})
+	for _, tc := range []struct {
+		name, mode string
+		opts       ensembleOpts
+	}{
+		{"DIFF", "DIFF", ensembleOpts{}},
+		{"purged", "SNAP", ensembleOpts{extra: "snapCount=20\nautopurge.purgeInterval=1\nautopurge.snapRetainCount=3\n"}},
+		{"forced", "SNAP", ensembleOpts{env: []string{quorum.ForceSnapSyncEnv + "=true"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mode := tc.mode
+			o := tc.opts
+			o.voters = 3
+			e := newEnsemble(t, o)
 			for _, id := range e.ids {
 				e.start(id)
 			}

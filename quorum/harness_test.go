@@ -92,6 +92,7 @@ type ensembleOpts struct {
 	initLimit         int
 	syncLimit         int
 	env               []string // extra environment of every server
+	extra             string   // extra zoo.cfg lines
 }
 
 // newEnsemble writes zooN.cfg and dataN/myid for servers 1..voters (the
@@ -139,7 +140,7 @@ func newEnsemble(t *testing.T, o ensembleOpts) *ensemble {
 		if e.observer[i] {
 			cfg += "peerType=observer\n"
 		}
-		cfg += lines.String()
+		cfg += o.extra + lines.String()
 		if err := os.WriteFile(e.cfg(i), []byte(cfg), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"sync"
@@ -54,6 +55,12 @@ type peer struct {
 	in     *inbox
 	events chan event
 	served <-chan struct{} // closed when srv.Serve returned
+
+	// Snapshots: after snapCount/2 + rand(snapCount/2) committed txns
+	// (SyncRequestProcessor.shouldSnapshot), taken while serving.
+	rng           *rand.Rand
+	sinceSnap     int
+	snapThreshold int
 
 	t       *term     // nil while LOOKING
 	looking time.Time // when the current LOOKING began
@@ -565,7 +572,7 @@ func (p *peer) handleReady(t *term, rd zab.Ready) error {
 	// 1. Snapshot (learner).
 	if s := rd.Snapshot; s != nil {
 		p.log.Info("installing the leader's snapshot", "zxid", hex(s.Zxid), "bytes", len(s.Data))
-		if err := p.d.storeSnapshot(s.Zxid, s.Data); err != nil {
+		if err := p.d.installSnapshot(s.Zxid, s.Data); err != nil {
 			return err
 		}
 		if err := p.loadTree(); err != nil {
@@ -640,6 +647,7 @@ func (p *peer) handleReady(t *term, rd zab.Ready) error {
 			delete(t.links, d.ID)
 		}
 	}
+	p.sinceSnap += len(rd.Committed)
 	switch rd.Phase {
 	case zab.Broadcast:
 		if err := p.serve(t); err != nil {
@@ -656,6 +664,36 @@ func (p *peer) handleReady(t *term, rd zab.Ready) error {
 			t.zf.Persisted(persisted)
 		}
 	}
+	if t.serving && p.sinceSnap >= p.snapThreshold {
+		return p.snapshot()
+	}
+	return nil
+}
+
+// snapshot stores a snapshot of the tree, then, with autopurge, drops older
+// snapshots and log (ZooKeeperServer.takeSnapshot; PurgeTxnLog). Only a
+// serving peer takes one: its tree then holds committed txns only, as
+// package zab requires. NB: it runs on the loop, which waits for the file
+// to be synced; ZooKeeper writes snapshots on a thread of their own.
+func (p *peer) snapshot() error {
+	p.sinceSnap = 0
+	p.snapThreshold = p.cfg.SnapCount/2 + p.rng.IntN(max(p.cfg.SnapCount/2, 1))
+	var buf bytes.Buffer
+	var zxid int64
+	var werr error
+	start := time.Now()
+	if err := p.inFinal(func() { zxid, werr = p.srv.WriteSnapshot(&buf) }); err != nil {
+		return err
+	}
+	if werr == nil {
+		werr = p.d.takeSnapshot(zxid, buf.Bytes())
+	}
+	if werr != nil {
+		p.log.Error("taking a snapshot", "zxid", hex(zxid), "err", werr)
+		return nil
+	}
+	p.log.Info("snapshot taken", "zxid", hex(zxid), "bytes", buf.Len(), "logBase", hex(p.d.base),
+		"took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -791,7 +829,8 @@ func (p *peer) loadTree() error {
 			return err
 		}
 	}
-	es, err := p.d.entries(p.d.base, -1)
+	snapZxid := p.d.snap.Zxid
+	es, err := p.d.entries(snapZxid, -1)
 	if err != nil {
 		return err
 	}
@@ -799,7 +838,7 @@ func (p *peer) loadTree() error {
 	err = p.inFinal(func() {
 		p.srv.ResetTree()
 		if snap != nil {
-			if ferr = p.srv.InstallSnapshot(bytes.NewReader(snap), p.d.base); ferr != nil {
+			if ferr = p.srv.InstallSnapshot(bytes.NewReader(snap), snapZxid); ferr != nil {
 				return
 			}
 		}
@@ -811,7 +850,7 @@ func (p *peer) loadTree() error {
 	if ferr != nil {
 		return fmt.Errorf("quorum: loading the data tree: %w", ferr)
 	}
-	p.log.Info("loaded the data tree", "snapshot", hex(p.d.base), "txns", len(es), "lastZxid", hex(p.srv.LastApplied()))
+	p.log.Info("loaded the data tree", "snapshot", hex(snapZxid), "txns", len(es), "lastZxid", hex(p.srv.LastApplied()))
 	return nil
 }
 

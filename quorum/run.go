@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"slices"
@@ -141,7 +142,9 @@ func newPeer(cfg *config.Config, log *slog.Logger) (*peer, error) {
 		maxPacket:  4 * max(cfg.JuteMaxBuffer, 1<<20),
 		in:         newInbox(),
 		events:     make(chan event, 256),
+		rng:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
+	p.snapThreshold = cfg.SnapCount/2 + p.rng.IntN(max(cfg.SnapCount/2, 1))
 	p.tr = transport.New(transport.Config{
 		ID:               cfg.MyID,
 		Addrs:            []string{net.JoinHostPort(me.Host, strconv.Itoa(me.ElectionPort))},
