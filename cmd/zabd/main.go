@@ -93,7 +93,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				EnvVars: []string{"ZABD_LOG_LEVEL"},
 			},
 		},
-		Commands: []*cli.Command{
+		Commands: append([]*cli.Command{
 			{
 				Name:      "start-foreground",
 				Usage:     "run the server in the foreground until SIGINT or SIGTERM",
@@ -129,7 +129,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				Usage:  "print the version",
 				Action: printVersion,
 			},
-		},
+		}, toolCommands()...), // snapshot-inspect, log-inspect, purge, snapshot-export: tools.go
 	}
 }
 

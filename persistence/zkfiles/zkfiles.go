@@ -80,7 +80,10 @@ func SnapshotName(zxid int64) string {
 // (Util.makeLogName).
 func LogName(zxid int64) string { return LogPrefix + "." + strconv.FormatUint(uint64(zxid), 16) }
 
-// zxidFromName parses "<prefix>.<hex>[.<ext>]" as Util.getZxidFromName does.
+// ZxidFromName returns the zxid of a file name "<prefix>.<hex>[.<ext>]",
+// as Util.getZxidFromName parses it.
+func ZxidFromName(name, prefix string) (int64, bool) { return zxidFromName(name, prefix) }
+
 func zxidFromName(name, prefix string) (int64, bool) {
 	parts := strings.Split(name, ".")
 	if len(parts) < 2 || parts[0] != prefix {
@@ -211,8 +214,9 @@ func NewLogReader(r io.Reader) (*LogReader, error) {
 // Next returns the next txn (TxnHeader, record and optional digest). It
 // returns io.EOF at the end of the entries (a zero length or the end of the
 // file between entries), an error wrapping ErrPartial for a txn cut short,
-// and one wrapping ErrCorrupt when the checksum does not hold. The data is
-// valid until the next call.
+// and one wrapping ErrCorrupt when the checksum does not hold; then it also
+// returns the txn, for a tool to show (TxnLogToolkit prints "CRC ERROR"), and
+// the next call reads on. The data is valid until the next call.
 func (lr *LogReader) Next() ([]byte, error) {
 	var h [12]byte
 	n, err := io.ReadFull(lr.r, h[:])
@@ -246,7 +250,7 @@ func (lr *LogReader) Next() ([]byte, error) {
 	}
 	data := b[:l]
 	if got := uint64(adler32.Checksum(data)); got != sum {
-		return nil, fmt.Errorf("zkfiles: CRC check failed: adler32 %#x, stored %#x: %w", got, sum, ErrCorrupt)
+		return data, fmt.Errorf("zkfiles: CRC check failed: adler32 %#x, stored %#x: %w", got, sum, ErrCorrupt)
 	}
 	return data, nil
 }
