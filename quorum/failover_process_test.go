@@ -33,11 +33,13 @@ func connect(t *testing.T, servers []string) *zk.Conn {
 // creating /w/<writer>-<seq> one at a time, recording what was
 // acknowledged.
 type writers struct {
-	mu    sync.Mutex
-	acked []string
-	fails int
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	mu       sync.Mutex
+	acked    []string
+	fails    int
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	conns    []*zk.Conn
+	sessions []int64 // each session's id before the fault (markSessions)
 }
 
 func startWriters(t *testing.T, servers []string, n int) *writers {
@@ -49,6 +51,7 @@ func startWriters(t *testing.T, servers []string, n int) *writers {
 	w := &writers{stop: make(chan struct{})}
 	for i := range n {
 		c := connect(t, servers)
+		w.conns = append(w.conns, c)
 		w.wg.Add(1)
 		go func() {
 			defer w.wg.Done()
@@ -80,6 +83,32 @@ func startWriters(t *testing.T, servers []string, n int) *writers {
 		}()
 	}
 	return w
+}
+
+// markSessions notes each writer's session id, once all have one.
+func (e *ensemble) markSessions(w *writers) {
+	e.t.Helper()
+	e.eventually(30*time.Second, "every writer has a session", func() bool {
+		w.sessions = w.sessions[:0]
+		for _, c := range w.conns {
+			if c.SessionID() == 0 {
+				return false
+			}
+			w.sessions = append(w.sessions, c.SessionID())
+		}
+		return true
+	})
+}
+
+// sessionsKept reports whether every writer still has the session it
+// started with (none expired and was replaced).
+func (w *writers) sessionsKept() bool {
+	for i, c := range w.conns {
+		if c.SessionID() != w.sessions[i] || w.sessions[i] == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *writers) count() int {
@@ -161,6 +190,7 @@ func TestLeaderFailover(t *testing.T) {
 	leader := e.waitSettled(30*time.Second, e.ids...)
 	w := startWriters(t, e.addrs(e.ids...), 4)
 	e.waitAcked(w, 100, 30*time.Second)
+	e.markSessions(w)
 
 	before := w.count()
 	killed := time.Now()
@@ -174,6 +204,9 @@ func TestLeaderFailover(t *testing.T) {
 	e.waitAcked(w, before+100, 30*time.Second)
 	acked, fails := w.finish()
 	t.Logf("%d writes acknowledged, %d failed or unknown", len(acked), fails)
+	if !w.sessionsKept() {
+		t.Errorf("a client session did not survive the failover: %v at the start", w.sessions)
+	}
 	e.checkWrites(acked, rest...)
 
 	e.start(leader)
