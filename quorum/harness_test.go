@@ -83,6 +83,7 @@ type ensemble struct {
 	env      []string
 	tickTime time.Duration
 	initLim  int
+	lab      *netLab // servers in network namespaces, or nil: loopback
 }
 
 // ensembleOpts shape the zooN.cfg files.
@@ -93,6 +94,7 @@ type ensembleOpts struct {
 	syncLimit         int
 	env               []string // extra environment of every server
 	extra             string   // extra zoo.cfg lines
+	lab               *netLab  // run server i in lab's namespace i, at lab.addr(i)
 }
 
 // newEnsemble writes zooN.cfg and dataN/myid for servers 1..voters (the
@@ -114,12 +116,21 @@ func newEnsemble(t *testing.T, o ensembleOpts) *ensemble {
 		t: t, bin: zabdBinary(t), dir: t.TempDir(), observer: map[int]bool{}, client: map[int]int{},
 		env: o.env, tickTime: o.tickTime, initLim: o.initLimit,
 	}
-	ports := freePorts(t, 3*(o.voters+o.observers))
+	e.lab = o.lab
+	var ports []int
+	if o.lab == nil {
+		ports = freePorts(t, 3*(o.voters+o.observers))
+	} else {
+		// Each server has an address of its own: ZooKeeper's usual ports.
+		for range o.voters + o.observers {
+			ports = append(ports, 2181, 2888, 3888)
+		}
+	}
 	var lines strings.Builder
 	for i := 1; i <= o.voters+o.observers; i++ {
 		e.ids = append(e.ids, i)
 		e.client[i] = ports[3*(i-1)]
-		fmt.Fprintf(&lines, "server.%d=127.0.0.1:%d:%d", i, ports[3*(i-1)+1], ports[3*(i-1)+2])
+		fmt.Fprintf(&lines, "server.%d=%s:%d:%d", i, e.host(i), ports[3*(i-1)+1], ports[3*(i-1)+2])
 		if i > o.voters {
 			e.observer[i] = true
 			lines.WriteString(":observer")
@@ -149,9 +160,17 @@ func newEnsemble(t *testing.T, o ensembleOpts) *ensemble {
 	return e
 }
 
-func (e *ensemble) cfg(id int) string     { return filepath.Join(e.dir, fmt.Sprintf("zoo%d.cfg", id)) }
-func (e *ensemble) data(id int) string    { return filepath.Join(e.dir, fmt.Sprintf("data%d", id)) }
-func (e *ensemble) addr(id int) string    { return fmt.Sprintf("127.0.0.1:%d", e.client[id]) }
+func (e *ensemble) cfg(id int) string  { return filepath.Join(e.dir, fmt.Sprintf("zoo%d.cfg", id)) }
+func (e *ensemble) data(id int) string { return filepath.Join(e.dir, fmt.Sprintf("data%d", id)) }
+func (e *ensemble) addr(id int) string {
+	return net.JoinHostPort(e.host(id), strconv.Itoa(e.client[id]))
+}
+func (e *ensemble) host(id int) string {
+	if e.lab != nil {
+		return e.lab.addr(id)
+	}
+	return "127.0.0.1"
+}
 func (e *ensemble) logFile(id int) string { return filepath.Join(e.data(id), "zabd.out") }
 func (e *ensemble) pidFile(id int) string { return filepath.Join(e.data(id), "zookeeper_server.pid") }
 func (e *ensemble) connectString() string {
@@ -165,9 +184,20 @@ func (e *ensemble) connectString() string {
 // zabd runs the binary with args and returns stdout, stderr and the exit code.
 func (e *ensemble) zabd(args ...string) (string, string, int) {
 	e.t.Helper()
+	return e.zabdIn(0, args...)
+}
+
+// zabdIn runs the binary in server id's network namespace, if it has one.
+func (e *ensemble) zabdIn(id int, args ...string) (string, string, int) {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, e.bin, args...)
+	name := e.bin
+	if e.lab != nil && id != 0 {
+		args = append([]string{"netns", "exec", e.lab.ns(id), e.bin}, args...)
+		name = "ip"
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = e.dir
 	cmd.Env = append(append(os.Environ(), "ZOOCFG=", "ZOOCFGDIR=", "ZOOPIDFILE=", "ZOO_LOG_DIR="), e.env...)
 	var out, errOut bytes.Buffer
@@ -187,7 +217,7 @@ func (e *ensemble) zabd(args ...string) (string, string, int) {
 // start runs `zabd start zooN.cfg`.
 func (e *ensemble) start(id int) {
 	e.t.Helper()
-	out, errOut, code := e.zabd("start", e.cfg(id))
+	out, errOut, code := e.zabdIn(id, "start", e.cfg(id))
 	if code != 0 || !strings.Contains(out, "STARTED") {
 		e.t.Fatalf("zabd start zoo%d.cfg: exit %d\n%s%s", id, code, out, errOut)
 	}
