@@ -462,3 +462,28 @@ func BenchmarkSnapshot100k(b *testing.B) {
 }
 
 func newTestRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
+
+func TestSnapshotNow(t *testing.T) {
+	dir := t.TempDir()
+	log, _ := newTestLog(t)
+	s := mustOpenStoreServer(t, storeConfig(t, dir), log)
+	defer closeServer(t, s)
+	setLastZxid(s.tree, 0x500000007) // as after installing a SNAP
+	z, err := s.SnapshotNow()
+	if err != nil || z != 0x500000007 {
+		t.Fatalf("SnapshotNow = %#x, %v; want 0x500000007", z, err)
+	}
+	if z, err := s.SnapshotNow(); err != nil || z != 0 {
+		t.Errorf("second SnapshotNow = %#x, %v; want nothing new", z, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, snapshot.SubDir, snapshot.Name(0x500000007))); err != nil {
+		t.Error(err)
+	}
+	mem, err := New(storeConfig(t, t.TempDir()), log, &memLog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mem.SnapshotNow(); err == nil {
+		t.Error("SnapshotNow on a server without snapshots succeeded")
+	}
+}

@@ -28,6 +28,7 @@ package zkfiles
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/adler32"
@@ -55,6 +56,11 @@ const (
 
 // logVersion is FileTxnLog.VERSION.
 const logVersion = 2
+
+// maxEntry bounds the length of one log entry: BinaryInputArchive allows
+// jute.maxbuffer plus its extrasize, 2 MiB by default; a server configured
+// with a larger jute.maxbuffer stays well under this.
+const maxEntry = 64 << 20
 
 // ErrCorrupt is persistence.ErrCorrupt: a file whose framing or checksum
 // does not hold wraps it.
@@ -235,15 +241,26 @@ func (lr *LogReader) Next() ([]byte, error) {
 	if l == 0 {
 		return nil, io.EOF // preallocated zero padding
 	}
-	if l < 0 || l > 64<<20 {
+	if l < 0 || l > maxEntry {
 		return nil, fmt.Errorf("zkfiles: entry length %d: %w", l, ErrCorrupt)
 	}
-	if cap(lr.buf) < int(l)+1 {
-		lr.buf = make([]byte, int(l)+1)
-	}
-	b := lr.buf[:int(l)+1]
-	if n, err := io.ReadFull(lr.r, b); err != nil {
-		return nil, fmt.Errorf("%w: %d of %d bytes", ErrPartial, n, len(b))
+	need := int(l) + 1
+	var b []byte
+	if cap(lr.buf) >= need {
+		b = lr.buf[:need]
+		if n, err := io.ReadFull(lr.r, b); err != nil {
+			return nil, fmt.Errorf("%w: %d of %d bytes", ErrPartial, n, need)
+		}
+	} else {
+		// Grow as the bytes arrive: a damaged length allocates no more than
+		// the file holds.
+		var bb bytes.Buffer
+		n, err := io.CopyN(&bb, lr.r, int64(need))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %d of %d bytes", ErrPartial, n, need)
+		}
+		lr.buf = bb.Bytes()
+		b = lr.buf[:need]
 	}
 	if b[l] != 'B' {
 		return nil, fmt.Errorf("%w: end-of-record byte %#x, want 'B'", ErrPartial, b[l])
