@@ -245,7 +245,15 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		if n == nil {
 			return fail(zkproto.ErrNoNode)
 		}
+		// ZOOKEEPER-1392: getACL needs READ or ADMIN, and without ADMIN the
+		// digest hashes are masked (FinalRequestProcessor).
+		if !s.checkACL(n.ACL, zkproto.PermRead|zkproto.PermAdmin, r.auth) {
+			return fail(zkproto.ErrNoAuth)
+		}
 		out := &zkproto.GetACLResponse{ACL: n.ACL}
+		if !s.checkACL(n.ACL, zkproto.PermAdmin, r.auth) {
+			out.ACL = maskDigests(n.ACL)
+		}
 		n.StatOf(&out.Stat)
 		return hdr, out
 	case zkproto.OpSetWatches, zkproto.OpSetWatches2:
@@ -256,7 +264,7 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 	case zkproto.OpWhoAmI:
 		out := &zkproto.WhoAmIResponse{ClientInfo: []zkproto.ClientInfo{}}
 		for _, id := range r.auth {
-			out.ClientInfo = append(out.ClientInfo, zkproto.ClientInfo{AuthScheme: id.Scheme, User: id.ID})
+			out.ClientInfo = append(out.ClientInfo, zkproto.ClientInfo{AuthScheme: id.Scheme, User: authUser(id)})
 		}
 		return hdr, out
 	case zkproto.OpAddWatch:

@@ -295,24 +295,24 @@ func (h *handler) request(c *conn, body []byte) gnet.Action {
 	return gnet.None
 }
 
-// auth handles addauth (xid -4). A digest adds user:base64(sha1) to the
-// connection's ids; the super digest adds super. An unknown scheme or a bad
-// credential fails with AuthFailed and the connection is closed, as
-// ZooKeeperServer.processPacket does.
+// auth handles addauth (xid -4), as ZooKeeperServer.processPacket does:
+// the reply goes out at once, outside the session's order. The digest
+// provider takes any bytes (the user is what precedes the first colon, or
+// all of them) and adds user:base64(sha1), preceded by super when that is
+// the super digest; the ip provider adds the connection's address. Any
+// other scheme fails with AuthFailed and the connection is closed.
 func (h *handler) auth(c *conn, xid int32, ap *zkproto.AuthPacket) gnet.Action {
 	s := h.s
 	var ids []zkproto.Id
 	switch ap.Scheme {
 	case "digest":
-		cred := string(ap.Auth)
-		if bytes.IndexByte(ap.Auth, ':') < 0 {
-			break
-		}
-		id := DigestOf(cred)
-		ids = append(ids, zkproto.Id{Scheme: "digest", ID: id})
+		id := DigestOf(string(ap.Auth))
 		if s.cfg.SuperDigest != "" && id == s.cfg.SuperDigest {
 			ids = append(ids, zkproto.Id{Scheme: "super", ID: ""})
 		}
+		ids = append(ids, zkproto.Id{Scheme: "digest", ID: id})
+	case "ip":
+		ids = append(ids, zkproto.Id{Scheme: "ip", ID: c.remote})
 	}
 	if len(ids) == 0 {
 		c.reply(zkproto.ReplyHeader{Xid: xid, Zxid: 0, Err: zkproto.ErrAuthFailed}, nil)
@@ -320,16 +320,9 @@ func (h *handler) auth(c *conn, xid int32, ap *zkproto.AuthPacket) gnet.Action {
 		return gnet.None
 	}
 	c.mu.Lock()
-	auth := make([]zkproto.Id, 0, len(c.auth)+len(ids))
-	auth = append(auth, c.auth...)
+	auth := c.auth
 	for _, id := range ids {
-		dup := false
-		for _, have := range auth {
-			dup = dup || have == id
-		}
-		if !dup {
-			auth = append(auth, id)
-		}
+		auth = addAuthID(auth, id)
 	}
 	c.auth = auth
 	c.reply(zkproto.ReplyHeader{Xid: xid, Zxid: 0}, nil)
