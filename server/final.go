@@ -273,7 +273,9 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		if x.N == zkproto.AddWatchPersistentRecursive {
 			kind = watch.Recursive
 		} else if x.N != zkproto.AddWatchPersistent {
-			return fail(zkproto.ErrBadArguments)
+			// WatcherMode.fromZooDef throws; FinalRequestProcessor answers
+			// an unexpected exception with MarshallingError.
+			return fail(zkproto.ErrMarshallingError)
 		}
 		s.watches.Add(c, x.Path, kind)
 		return hdr, &zkproto.ErrorResponse{N: 0} // FinalRequestProcessor answers addWatch so
@@ -385,7 +387,8 @@ func (s *Server) removeWatches(c *conn, r *request) (zkproto.ReplyHeader, jute.R
 	case zkproto.WatcherPersistentRecursive:
 		kinds = watch.Recursive
 	default:
-		hdr.Err = zkproto.ErrBadArguments
+		// WatcherType.fromInt throws: MarshallingError, as for addWatch.
+		hdr.Err = zkproto.ErrMarshallingError
 		return hdr, nil
 	}
 	if r.op == zkproto.OpCheckWatches {
@@ -403,10 +406,16 @@ func (s *Server) removeWatches(c *conn, r *request) (zkproto.ReplyHeader, jute.R
 }
 
 // multiRead answers getData and getChildren ops, each with its own result.
+// It sets no watches: MultiOperationRecord rebuilds each op with
+// Op.getData(path) or Op.getChildren(path), dropping the watch flag.
 func (s *Server) multiRead(c *conn, r *request) jute.Record {
 	out := make(multiReadResult, 0, len(r.ops))
 	for _, o := range r.ops {
-		sub := &request{c: c, session: r.session, xid: r.xid, op: o.op, rec: o.rec, auth: r.auth}
+		rec := o.rec
+		if pw, ok := rec.(*zkproto.PathWatch); ok && pw.Watch {
+			rec = &zkproto.PathWatch{Path: pw.Path}
+		}
+		sub := &request{c: c, session: r.session, xid: r.xid, op: o.op, rec: rec, auth: r.auth}
 		h, body := s.read(c, sub)
 		out = append(out, multiReadItem{op: o.op, err: h.Err, body: body})
 	}
