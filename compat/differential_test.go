@@ -52,6 +52,9 @@ func allScenarios() []scenario {
 		reapScenarios(),
 		wireScenarios(),
 		systemScenarios(),
+		aclScenarios(),
+		multiScenarios(),
+		watch2Scenarios(),
 	} {
 		all = append(all, g...)
 	}

@@ -265,6 +265,12 @@ func launch(t *testing.T, kind, label string) (*server, error) {
 	return s, nil
 }
 
+// superDigest is the digest of superCred ("super:secret"): a session that
+// adds it with addauth digest is the super user on both servers.
+// QuorumPeerConfig turns the zoo.cfg key into the system property
+// zookeeper.DigestAuthenticationProvider.superDigest.
+const superDigest = "super:lK75jTNcA+U9vtVEw5vB51mj/w4="
+
 // zooCfg is the configuration both servers read. Keys that ZooKeeper only
 // reads as system properties are in it too: zabd honours them from zoo.cfg.
 func zooCfg(dataDir string, port int) string {
@@ -282,7 +288,8 @@ forceSync=no
 extendedTypesEnabled=true
 znode.container.checkIntervalMs=%d
 znode.container.maxPerMinute=100000
-`, tickTimeMs, dataDir, port, containerCheckMs)
+DigestAuthenticationProvider.superDigest=%s
+`, tickTimeMs, dataDir, port, containerCheckMs, superDigest)
 }
 
 func log4jProps(file string) string {
