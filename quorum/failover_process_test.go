@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/anishathalye/porcupine"
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zabd/zabd/quorum"
@@ -30,16 +32,28 @@ func connect(t *testing.T, servers []string) *zk.Conn {
 }
 
 // writers is a bounded write load: n sessions over the whole ensemble, each
-// creating /w/<writer>-<seq> one at a time, recording what was
-// acknowledged.
+// creating sequential nodes /w/<writer>-<n>-<sequence> one at a time and
+// reading /w's child version after each, recording what was acknowledged
+// and when (for porcupine) and what each read saw.
 type writers struct {
 	mu       sync.Mutex
-	acked    []string
+	acked    []string // names of acknowledged creates
 	fails    int
+	ops      []writeOp
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	conns    []*zk.Conn
 	sessions []int64 // each session's id before the fault (markSessions)
+}
+
+// writeOp is one create: its name prefix, its interval, and the sequence
+// number it got (-1: the answer was lost).
+type writeOp struct {
+	client    int
+	prefix    string
+	call, ret int64
+	seq       int64
+	read      int32 // /w's cversion read right after, -1 if the read failed
 }
 
 func startWriters(t *testing.T, servers []string, n int) *writers {
@@ -55,20 +69,30 @@ func startWriters(t *testing.T, servers []string, n int) *writers {
 		w.wg.Add(1)
 		go func() {
 			defer w.wg.Done()
-			for seq := 0; ; seq++ {
+			for k := 0; ; k++ {
 				select {
 				case <-w.stop:
 					return
 				default:
 				}
-				name := fmt.Sprintf("%d-%06d", i, seq)
-				_, err := c.Create("/w/"+name, []byte(name), 0, zk.WorldACL(zk.PermAll))
+				prefix := fmt.Sprintf("%d-%06d-", i, k)
+				call := time.Now().UnixNano()
+				path, err := c.Create("/w/"+prefix, []byte(prefix), zk.FlagSequence, zk.WorldACL(zk.PermAll))
+				op := writeOp{client: i, prefix: prefix, call: call, ret: time.Now().UnixNano(), seq: -1, read: -1}
+				if err == nil {
+					op.seq = sequenceOf(path)
+				}
+				_, st, rerr := c.Exists("/w")
 				w.mu.Lock()
 				if err == nil {
-					w.acked = append(w.acked, name)
+					w.acked = append(w.acked, strings.TrimPrefix(path, "/w/"))
 				} else {
 					w.fails++
 				}
+				if rerr == nil {
+					op.read = st.Cversion
+				}
+				w.ops = append(w.ops, op)
 				w.mu.Unlock()
 				if err != nil {
 					// The session is reconnecting elsewhere: back off a
@@ -83,6 +107,79 @@ func startWriters(t *testing.T, servers []string, n int) *writers {
 		}()
 	}
 	return w
+}
+
+// sequenceOf returns the 10-digit counter ZooKeeper appends to a
+// sequential node's name.
+func sequenceOf(path string) int64 {
+	n, err := strconv.ParseInt(path[len(path)-10:], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// checkHistory checks the writers' history against /w's final children
+// (read after sync, from any server: they are all equal by then): the
+// creates, with their sequence numbers, are linearizable (porcupine, a
+// counter); a create whose answer was lost happened if its node exists,
+// and then has that node's number and an open end. The reads after each
+// create are sequentially consistent: per session never going back, and
+// never behind the session's own creates.
+func (e *ensemble) checkHistory(w *writers, final []string) {
+	e.t.Helper()
+	got := map[string]int64{}
+	for _, name := range final {
+		if len(name) > 10 {
+			got[name[:len(name)-10]] = sequenceOf(name)
+		}
+	}
+	var hist []porcupine.Operation
+	unknown := 0
+	end := time.Now().UnixNano() + int64(time.Hour)
+	for _, op := range w.ops {
+		seq, ok := got[op.prefix]
+		switch {
+		case op.seq >= 0 && (!ok || seq != op.seq):
+			e.t.Errorf("acknowledged create %s%010d is not in /w (found %d, %t)", op.prefix, op.seq, seq, ok)
+			continue
+		case op.seq >= 0:
+			hist = append(hist, porcupine.Operation{ClientId: op.client, Input: op.prefix, Call: op.call, Output: seq + 1, Return: op.ret})
+		case ok:
+			unknown++
+			hist = append(hist, porcupine.Operation{ClientId: op.client, Input: op.prefix, Call: op.call, Output: seq + 1, Return: end})
+		}
+	}
+	if !porcupine.CheckOperations(counterModel, hist) {
+		e.t.Errorf("the history of %d creates is not linearizable", len(hist))
+	}
+	last := map[int]int32{}
+	own := map[int]int64{}
+	reads := 0
+	for _, op := range w.ops {
+		if op.seq >= 0 {
+			own[op.client] = max(own[op.client], op.seq+1)
+		}
+		if op.read < 0 {
+			continue
+		}
+		reads++
+		if op.read < last[op.client] || int64(op.read) < own[op.client] {
+			e.t.Errorf("writer %d read cversion %d after reading %d and creating up to %d", op.client, op.read, last[op.client], own[op.client])
+		}
+		last[op.client] = op.read
+	}
+	e.t.Logf("history: %d creates (%d with lost answers that happened) linearizable; %d reads sequentially consistent", len(hist), unknown, reads)
+}
+
+// counterModel: a sequential create advances /w's child counter and returns
+// its new value (the node's sequence number + 1).
+var counterModel = porcupine.Model{
+	Init: func() any { return int64(0) },
+	Step: func(state, input, output any) (bool, any) {
+		c := state.(int64)
+		return output.(int64) == c+1, c + 1
+	},
 }
 
 // markSessions notes each writer's session id, once all have one.
@@ -133,8 +230,8 @@ func (e *ensemble) waitAcked(w *writers, n int, d time.Duration) {
 
 // checkWrites reads /w from each of ids alone, after sync, and checks that
 // every acknowledged write is there and that all of them hold the same
-// children.
-func (e *ensemble) checkWrites(acked []string, ids ...int) {
+// children, which it returns.
+func (e *ensemble) checkWrites(acked []string, ids ...int) []string {
 	e.t.Helper()
 	var first []string
 	for _, id := range ids {
@@ -163,6 +260,7 @@ func (e *ensemble) checkWrites(acked []string, ids ...int) {
 			e.t.Errorf("server %d has %d children of /w, server %d has %d", id, len(kids), ids[0], len(first))
 		}
 	}
+	return first
 }
 
 func others(ids []int, not int) []int {
@@ -211,7 +309,7 @@ func TestLeaderFailover(t *testing.T) {
 
 	e.start(leader)
 	e.waitSettled(30*time.Second, e.ids...)
-	e.checkWrites(acked, e.ids...)
+	e.checkHistory(w, e.checkWrites(acked, e.ids...))
 	if n := e.grepLog(newLeader, fmt.Sprintf("synchronising learner\" myid=%d sid=%d", newLeader, leader)); n == 0 {
 		t.Errorf("the new leader's log does not show server %d synchronising", leader)
 	}

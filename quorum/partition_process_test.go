@@ -141,7 +141,7 @@ func TestPartition(t *testing.T) {
 	lab.heal([]int{leader}, rest)
 	e.waitSettled(60*time.Second, e.ids...)
 	acked, _ := w.finish()
-	e.checkWrites(acked, e.ids...)
+	e.checkHistory(w, e.checkWrites(acked, e.ids...))
 	c := connect(t, e.addrs(e.ids...))
 	if _, _, err := c.Get("/minority"); !errors.Is(err, zk.ErrNoNode) {
 		t.Errorf("get /minority after the heal = %v, want no node", err)
