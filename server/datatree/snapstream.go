@@ -142,6 +142,10 @@ func readNodes(rd *snapReader) (*Tree, error) {
 		if rd.err != nil {
 			break
 		}
+		if path[0] != '/' || t.nodes[path] != nil {
+			// DataTree.deserialize fails on a path without a slash.
+			return nil, fmt.Errorf("%w: node path %q not absolute or repeated", ErrSnapshotCorrupt, path)
+		}
 		if path != "/" {
 			parent, name := Split(path)
 			p := t.nodes[parent]
