@@ -13,8 +13,6 @@ const envStrict = "ZABD_COMPAT_STRICT"
 // This list is the to-do list of wire compatibility: shrink it, never grow
 // it to silence a regression.
 var zabdKnownDiffs = map[string]string{
-	"acl_watch_events_need_read":                 "Debian's 3.8.0-11+deb12u2 backports the CVE-2024-23944 fix (ZOOKEEPER-4799): an event reaches only watchers with READ on the node (NodeChildrenChanged: on the parent); zabd delivers every event",
-	"multi_read_with_write_ops":                  "a multiRead of write ops that decode fails with MarshallingError and the empty MultiResponse FinalRequestProcessor had begun (9 trailing bytes); zabd sends the header alone",
 	"watch2_one_shot_after_persistent_same_path": "3.8.0's WatcherModeManager keeps one mode per watcher and path, so a one-shot getData watch turns a persistent watch's data half one-shot; zabd keeps both, as 3.9 does (ZOOKEEPER-4466)",
 	"watch2_check_watches_persistent_as_data":    "3.8.0 counts a persistent watch as a data and a child watch for checkWatches and removeWatches (DATA removes its data half); zabd matches STANDARD watches only, as 3.9 does",
 	"watch2_check_watches_other_session":         "3.8.0's WatchManager.containsWatcher reports any session's watch on the path; zabd only the caller's, as 3.9 does",

@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/panjf2000/gnet/v2"
 
@@ -28,6 +29,9 @@ type conn struct {
 	session  int64
 	timeout  int32
 	auth     []zkproto.Id
+	// authView mirrors auth for CanRead, which runs under the tree's write
+	// lock and so may not take mu.
+	authView atomic.Pointer[[]zkproto.Id]
 	pending  []*request // requests behind the oldest write still in flight
 	inflight int        // writes submitted, not yet replied
 	closing  bool       // no more requests accepted
@@ -75,7 +79,7 @@ func (c *conn) reply(hdr zkproto.ReplyHeader, body jute.Record) {
 	buf, off := jute.AppendFrame(e.Buf)
 	e.Buf = buf
 	hdr.Encode(&e)
-	if body != nil && hdr.Err == zkproto.Ok {
+	if body != nil { // callers pass nil on error, but for the odd reply ZooKeeper sends with a body
 		body.Encode(&e)
 	}
 	jute.FinishFrame(e.Buf, off)
@@ -138,4 +142,14 @@ func (c *conn) flush() bool {
 	}
 	c.outMu.Unlock()
 	return closeNow
+}
+
+// CanRead reports whether the session may read a node with acl, for watch
+// delivery (watch.Watcher).
+func (c *conn) CanRead(acl []zkproto.ACL) bool {
+	ids := c.authView.Load()
+	if ids == nil {
+		return c.s.checkACL(acl, zkproto.PermRead, nil)
+	}
+	return c.s.checkACL(acl, zkproto.PermRead, *ids)
 }

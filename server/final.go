@@ -53,7 +53,7 @@ func (s *Server) finalize(r *request) {
 			body = &zkproto.SyncResponse{Path: javaString(r.rec.(*zkproto.PathOnly).Path)}
 			hdr.Zxid = s.lastApplied()
 			if r.bad {
-				hdr.Err = zkproto.ErrMarshallingError
+				hdr.Err, body = zkproto.ErrMarshallingError, nil
 			}
 		case zkproto.OpMulti:
 			body = multiResponse(res.Multi)
@@ -162,6 +162,12 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		return hdr, nil
 	}
 	if r.bad {
+		if r.op == zkproto.OpMultiRead {
+			// FinalRequestProcessor had begun an empty MultiResponse: it
+			// goes out with the error (its end marker, 9 bytes).
+			hdr.Err = zkproto.ErrMarshallingError
+			return hdr, multiReadResult{}
+		}
 		return fail(zkproto.ErrMarshallingError)
 	}
 	switch r.op {

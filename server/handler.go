@@ -35,6 +35,8 @@ func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		c.remote = a.IP.String()
 	}
 	c.auth = []zkproto.Id{{Scheme: "ip", ID: c.remote}}
+	ids := c.auth
+	c.authView.Store(&ids)
 	c.stats.connectedMs = time.Now().UnixMilli()
 	s.mu.Lock()
 	if max := s.cfg.MaxClientCnxns; max > 0 && s.perIP[c.remote] >= max {
@@ -325,6 +327,7 @@ func (h *handler) auth(c *conn, xid int32, ap *zkproto.AuthPacket) gnet.Action {
 		auth = addAuthID(auth, id)
 	}
 	c.auth = auth
+	c.authView.Store(&auth)
 	c.reply(zkproto.ReplyHeader{Xid: xid, Zxid: 0}, nil)
 	c.mu.Unlock()
 	return gnet.None

@@ -128,7 +128,7 @@ func New(cfg *config.Config, log *slog.Logger, txnlog TxnLog) (*Server, error) {
 		return nil, err
 	}
 	// After replay: recovery may replace the tree, and replay fires nothing.
-	s.tree.SetWatcher(func(ev datatree.Event) { s.watches.Trigger(ev.Type, ev.Path) })
+	s.tree.SetWatcher(func(ev datatree.Event) { s.watches.Trigger(ev.Type, ev.Path, ev.ACL) })
 	last := s.tree.LastZxid()
 	s.applied.Store(last)
 	s.prep = newPrep(s, last, &s.applied)

@@ -161,8 +161,8 @@ func (t *Tree) create(path string, data []byte, acl []zkproto.ACL, owner int64, 
 	}
 	n.StatOf(st)
 	t.noteCreate(path, data)
-	t.fire(zkproto.EventNodeCreated, path)
-	t.fire(zkproto.EventNodeChildrenChanged, parentPath)
+	t.fire(zkproto.EventNodeCreated, path, n.ACL)
+	t.fire(zkproto.EventNodeChildrenChanged, parentPath, parent.ACL)
 	return zkproto.Ok
 }
 
@@ -195,8 +195,8 @@ func (t *Tree) delete(path string, zxid int64) zkproto.Code {
 		delete(t.ttls, path)
 	}
 	t.noteDelete(path, n.Data)
-	t.fire(zkproto.EventNodeDeleted, path)
-	t.fire(zkproto.EventNodeChildrenChanged, parentPath)
+	t.fire(zkproto.EventNodeDeleted, path, n.ACL)
+	t.fire(zkproto.EventNodeChildrenChanged, parentPath, parent.ACL)
 	return zkproto.Ok
 }
 
@@ -212,7 +212,7 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	n.Stat.Mtime = time
 	n.StatOf(st)
 	t.noteSetData(path, old, data)
-	t.fire(zkproto.EventNodeDataChanged, path)
+	t.fire(zkproto.EventNodeDataChanged, path, n.ACL)
 	return zkproto.Ok
 }
 

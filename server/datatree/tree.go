@@ -86,9 +86,15 @@ func (n *Node) StatOf(s *zkproto.Stat) {
 }
 
 // Event is a watch trigger produced by Apply: the path and what happened.
+//
+// ACL is the ACL that decides who may hear it: the node's, or for
+// NodeChildrenChanged the parent's. Only watchers with READ on it are told
+// (DataTree passes it to WatchManager.triggerWatch since the fix of
+// CVE-2024-23944, which Debian's 3.8.0 carries).
 type Event struct {
 	Type zkproto.EventType
 	Path string
+	ACL  []zkproto.ACL
 }
 
 // Tree is the znode tree.
@@ -242,9 +248,9 @@ func (t *Tree) ReapCandidates(now int64) []string {
 	return out
 }
 
-func (t *Tree) fire(typ zkproto.EventType, path string) {
+func (t *Tree) fire(typ zkproto.EventType, path string, acl []zkproto.ACL) {
 	if t.watcher != nil {
-		t.watcher(Event{Type: typ, Path: path})
+		t.watcher(Event{Type: typ, Path: path, ACL: acl})
 	}
 }
 

@@ -60,10 +60,18 @@ func TestApplyStats(t *testing.T) {
 		t.Fatalf("setData = %+v", r.Stat)
 	}
 	want := []Event{
-		{zkproto.EventNodeCreated, "/p"}, {zkproto.EventNodeChildrenChanged, "/"},
-		{zkproto.EventNodeCreated, "/p/a"}, {zkproto.EventNodeChildrenChanged, "/p"},
-		{zkproto.EventNodeDeleted, "/p/a"}, {zkproto.EventNodeChildrenChanged, "/p"},
-		{zkproto.EventNodeDataChanged, "/p"},
+		{Type: zkproto.EventNodeCreated, Path: "/p"}, {Type: zkproto.EventNodeChildrenChanged, Path: "/"},
+		{Type: zkproto.EventNodeCreated, Path: "/p/a"}, {Type: zkproto.EventNodeChildrenChanged, Path: "/p"},
+		{Type: zkproto.EventNodeDeleted, Path: "/p/a"}, {Type: zkproto.EventNodeChildrenChanged, Path: "/p"},
+		{Type: zkproto.EventNodeDataChanged, Path: "/p"},
+	}
+	// Each event carries the ACL that gates it: the node's, or the parent's
+	// for NodeChildrenChanged.
+	for i, e := range events {
+		if !reflect.DeepEqual(e.ACL, open) {
+			t.Errorf("event %d %v acl = %v, want %v", i, e, e.ACL, open)
+		}
+		events[i].ACL = nil
 	}
 	if !reflect.DeepEqual(events, want) {
 		t.Fatalf("events = %v, want %v", events, want)

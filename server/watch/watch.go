@@ -22,6 +22,10 @@ import (
 // into the Manager.
 type Watcher interface {
 	Notify(typ zkproto.EventType, path string)
+	// CanRead reports whether the watcher's session has READ under acl; an
+	// event is delivered only then. It must not block or take locks that
+	// the tree's writer might hold.
+	CanRead(acl []zkproto.ACL) bool
 }
 
 // Kind is a set of watch kinds held by one watcher on one path.
@@ -126,7 +130,10 @@ func (m *Manager) RemoveWatcher(w Watcher) {
 // ancestor; NodeDeleted also goes to child watches on path; and
 // NodeChildrenChanged (on the parent) goes to child watches and persistent
 // (non-recursive) watches. Each watcher hears an event once.
-func (m *Manager) Trigger(typ zkproto.EventType, path string) {
+//
+// A watcher without READ on acl hears nothing, though a one-shot watch of its
+// is still consumed, as WatchManager.triggerWatch does since CVE-2024-23944.
+func (m *Manager) Trigger(typ zkproto.EventType, path string, acl []zkproto.ACL) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var seen map[Watcher]struct{}
@@ -138,7 +145,9 @@ func (m *Manager) Trigger(typ zkproto.EventType, path string) {
 			return
 		}
 		seen[w] = struct{}{}
-		w.Notify(typ, path)
+		if w.CanRead(acl) {
+			w.Notify(typ, path)
+		}
 	}
 	var oneShot Kind
 	switch typ {
