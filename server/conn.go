@@ -25,10 +25,10 @@ type conn struct {
 	handshaken bool
 	fourLetter bool
 
-	mu       sync.Mutex
-	session  int64
-	timeout  int32
-	auth     []zkproto.Id
+	mu      sync.Mutex
+	session int64
+	timeout int32
+	auth    []zkproto.Id
 	// authView mirrors auth for CanRead, which runs under the tree's write
 	// lock and so may not take mu.
 	authView atomic.Pointer[[]zkproto.Id]
