@@ -53,6 +53,9 @@ func TestReadZooKeeperSnapshot(t *testing.T) {
 	if st.Cversion != 7 || st.NumChildren != 3 || q.Stat.Cversion != 5 {
 		t.Errorf("stat /q64244 = %+v (stored cversion %d)", st, q.Stat.Cversion)
 	}
+	if root := tr.Get("/"); !reflect.DeepEqual(root.ACL, zkproto.OpenACLUnsafe) {
+		t.Errorf("root ACL = %v, want world:anyone all (index -1)", root.ACL)
+	}
 	if cfg := tr.Get(ConfigPath); cfg == nil || !reflect.DeepEqual(cfg.ACL, zkproto.ReadACLUnsafe) {
 		t.Errorf("/zookeeper/config = %+v", cfg)
 	}
