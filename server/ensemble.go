@@ -197,8 +197,8 @@ func (s *Server) SubmitForwarded(fr ForwardedRequest) {
 		s.sessions.Add(fr.SessionID, r.timeout, time.Now().UnixMilli())
 	case zkproto.OpCloseSession:
 	case zkproto.OpMulti:
-		ops, ok := decodeMulti(d, false)
-		if !ok {
+		ops, kind, ok := decodeMulti(d)
+		if !ok || kind&multiReads != 0 {
 			d.Fail(errNotDecodable)
 		}
 		r.ops = ops

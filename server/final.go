@@ -162,7 +162,7 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		return hdr, nil
 	}
 	if r.bad {
-		if r.op == zkproto.OpMultiRead {
+		if r.badMulti {
 			// FinalRequestProcessor had begun an empty MultiResponse: it
 			// goes out with the error (its end marker, 9 bytes).
 			hdr.Err = zkproto.ErrMarshallingError

@@ -239,8 +239,16 @@ func (h *handler) request(c *conn, body []byte) gnet.Action {
 	// answered by the final stage.
 	switch rh.Type {
 	case zkproto.OpMulti, zkproto.OpMultiRead:
-		ops, ok := decodeMulti(d, rh.Type == zkproto.OpMultiRead)
+		ops, kind, ok := decodeMulti(d)
 		r.ops, r.bad = ops, !ok
+		if rh.Type == zkproto.OpMulti && kind&multiReads != 0 {
+			r.bad = true
+		}
+		if ok && rh.Type == zkproto.OpMultiRead && kind == multiWrites {
+			// It decodes; FinalRequestProcessor then fails on the first op
+			// with its MultiResponse begun.
+			r.bad, r.badMulti = true, true
+		}
 	case zkproto.OpAuth:
 		var ap zkproto.AuthPacket
 		ap.Decode(d)

@@ -20,6 +20,7 @@ type request struct {
 	startNs int64
 
 	bad      bool  // the body did not decode: MarshallingError, in order
+	badMulti bool  // a multiRead of write ops: MarshallingError with an empty MultiResponse
 	internal bool  // issued by the server itself (expiry, reaper, a replica's commit)
 	remote   bool  // forwarded by a learner (leader side)
 	learner  int64 // the learner that forwarded it
@@ -72,48 +73,48 @@ func validOp(op zkproto.OpCode) bool {
 	return false
 }
 
+// multiKind says which ops a multi body holds.
+type multiKind uint8
+
+const (
+	multiWrites multiKind = 1 << iota
+	multiReads
+)
+
 // decodeMulti reads the body of a multi or multiRead request: MultiHeader
-// and record pairs until a header with Done set.
-func decodeMulti(d *jute.Decoder, read bool) ([]multiOp, bool) {
+// and record pairs until a header with Done set. It reports whether the
+// body decoded and which kinds of op it holds; ZooKeeper's
+// MultiOperationRecord refuses a mix of reads and writes while decoding.
+func decodeMulti(d *jute.Decoder) ([]multiOp, multiKind, bool) {
 	var ops []multiOp
+	var kind multiKind
 	for {
 		var h zkproto.MultiHeader
 		h.Decode(d)
 		if d.Err() != nil {
-			return nil, false
+			return nil, kind, false
 		}
 		if h.Done {
-			return ops, true
+			return ops, kind, kind != multiWrites|multiReads
 		}
 		var rec jute.Record
 		switch h.Type {
 		case zkproto.OpCreate, zkproto.OpCreate2, zkproto.OpCreateContainer:
-			if !read {
-				rec = &zkproto.CreateRequest{}
-			}
+			rec, kind = &zkproto.CreateRequest{}, kind|multiWrites
 		case zkproto.OpCreateTTL:
-			if !read {
-				rec = &zkproto.CreateTTLRequest{}
-			}
+			rec, kind = &zkproto.CreateTTLRequest{}, kind|multiWrites
 		case zkproto.OpDelete, zkproto.OpCheck:
-			if !read {
-				rec = &zkproto.PathVersion{}
-			}
+			rec, kind = &zkproto.PathVersion{}, kind|multiWrites
 		case zkproto.OpSetData:
-			if !read {
-				rec = &zkproto.SetDataRequest{}
-			}
+			rec, kind = &zkproto.SetDataRequest{}, kind|multiWrites
 		case zkproto.OpGetChildren, zkproto.OpGetData:
-			if read {
-				rec = &zkproto.PathWatch{}
-			}
-		}
-		if rec == nil {
-			return nil, false
+			rec, kind = &zkproto.PathWatch{}, kind|multiReads
+		default:
+			return nil, kind, false
 		}
 		rec.Decode(d)
 		if d.Err() != nil {
-			return nil, false
+			return nil, kind, false
 		}
 		op := h.Type
 		if cr, ok := rec.(*zkproto.CreateRequest); ok {
