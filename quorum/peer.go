@@ -56,6 +56,13 @@ type peer struct {
 	events chan event
 	served <-chan struct{} // closed when srv.Serve returned
 
+	// Log syncing (syncer.go).
+	syncReqs chan []zab.Entry // capacity 1
+	syncDone chan syncResult  // capacity 1
+	syncing  bool             // a batch is with the syncer
+	queued   []zab.Entry      // entries waiting for the next batch
+	syncTerm *term            // the term whose entries are queued or syncing
+
 	// Snapshots: after snapCount/2 + rand(snapCount/2) committed txns
 	// (SyncRequestProcessor.shouldSnapshot), taken while serving.
 	rng           *rand.Rand
@@ -128,7 +135,11 @@ func (p *peer) post(ev event) bool {
 // ctx is done. It returns an error only for what ZooKeeper would exit on
 // (a failing disk).
 func (p *peer) run(ctx context.Context) error {
-	defer p.endTerm()
+	defer func() {
+		if err := p.endTerm(); err != nil {
+			p.log.Error("flushing the log", "err", err)
+		}
+	}()
 	if err := p.lookForLeader(); err != nil {
 		return err
 	}
@@ -164,9 +175,11 @@ func (p *peer) run(ctx context.Context) error {
 				}
 			}
 		case ev := <-p.events:
-			err = p.onEvent(ev)
+			err = p.onEvents(ev)
 		case <-p.in.signal:
 			err = p.onInbox()
+		case r := <-p.syncDone:
+			err = p.synced(r)
 		}
 		if err == nil {
 			err = p.drain()
@@ -223,7 +236,9 @@ func (p *peer) drain() error {
 // lookForLeader ends the current term, if any, and starts an election round
 // (QuorumPeer.run, case LOOKING).
 func (p *peer) lookForLeader() error {
-	p.endTerm()
+	if err := p.endTerm(); err != nil {
+		return err
+	}
 	p.looking = time.Now()
 	_, current, err := p.d.epochs()
 	if err != nil {
@@ -234,11 +249,13 @@ func (p *peer) lookForLeader() error {
 	return nil
 }
 
-// endTerm stops the current term's goroutines and closes its connections.
-func (p *peer) endTerm() {
+// endTerm makes the log durable, stops the current term's goroutines and
+// closes its connections.
+func (p *peer) endTerm() error {
+	err := p.flush()
 	t := p.t
 	if t == nil {
-		return
+		return err
 	}
 	p.t = nil
 	t.cancel()
@@ -253,6 +270,7 @@ func (p *peer) endTerm() {
 	}
 	t.wg.Wait()
 	p.srv.SetRole(server.RoleLooking, 0, nil, nil)
+	return err
 }
 
 // decided starts the role an election decided on.
@@ -448,6 +466,30 @@ func (p *peer) dial(t *term) {
 	})
 }
 
+// maxBatch bounds how many packets the loop steps before it handles Ready:
+// proposals and ACKs that arrived together share one log append and sync.
+const maxBatch = 256
+
+// onEvents handles ev and the packets already waiting behind it. Any other
+// event ends the batch, after the Ready of the packets before it.
+func (p *peer) onEvents(ev event) error {
+	for n := 0; ; n++ {
+		if err := p.onEvent(ev); err != nil || ev.kind != evPacket || n == maxBatch {
+			return err
+		}
+		select {
+		case ev = <-p.events:
+		default:
+			return nil
+		}
+		if ev.kind != evPacket {
+			if err := p.drain(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
 // onEvent handles an event of a term's goroutines.
 func (p *peer) onEvent(ev event) error {
 	t := p.t
@@ -569,6 +611,11 @@ func (p *peer) onInbox() error {
 // handleReady does what a zab.Ready asks, in the order its documentation
 // gives.
 func (p *peer) handleReady(t *term, rd zab.Ready) error {
+	if rd.Snapshot != nil || rd.Truncate {
+		if err := p.flush(); err != nil {
+			return err
+		}
+	}
 	// 1. Snapshot (learner).
 	if s := rd.Snapshot; s != nil {
 		p.log.Info("installing the leader's snapshot", "zxid", hex(s.Zxid), "bytes", len(s.Data))
@@ -601,23 +648,20 @@ func (p *peer) handleReady(t *term, rd zab.Ready) error {
 		}
 		p.el.UpdatePeerEpoch(rd.CurrentEpoch)
 	}
-	// 4. Entries.
-	var persisted int64
-	if len(rd.Entries) > 0 {
-		if err := p.d.append(rd.Entries); err != nil {
-			return err
-		}
-		persisted = rd.Entries[len(rd.Entries)-1].Zxid
-	}
 	// 6 before 5 on the leader: a SNAP's snapshot must hold every commit so
 	// far, and the leader has no step 1 or 2 to wait for.
 	if t.zl != nil {
 		p.commit(rd.Committed)
 	}
-	// 5. Messages.
+	// 5 before 4: nothing in Messages waits for the Entries of the same
+	// Ready (an ACK leaves only in a Ready after Persisted covers it), so
+	// the leader's PROPOSALs leave while its own log syncs, as ZooKeeper's
+	// do.
 	if err := p.send(t, rd.Messages); err != nil {
 		return err
 	}
+	// 4. Entries: to the syncer, which reports Persisted.
+	p.queueEntries(t, rd.Entries)
 	// 6. Committed (learner).
 	if t.zf != nil {
 		p.commit(rd.Committed)
@@ -657,13 +701,6 @@ func (p *peer) handleReady(t *term, rd zab.Ready) error {
 		p.log.Warn("leaving "+t.role.String(), "err", rd.Err, "after", time.Since(t.began).Round(time.Millisecond))
 		return p.lookForLeader()
 	}
-	if persisted != 0 {
-		if t.zl != nil {
-			t.zl.Persisted(persisted)
-		} else {
-			t.zf.Persisted(persisted)
-		}
-	}
 	if t.serving && p.sinceSnap >= p.snapThreshold {
 		return p.snapshot()
 	}
@@ -676,6 +713,9 @@ func (p *peer) handleReady(t *term, rd zab.Ready) error {
 // package zab requires. NB: it runs on the loop, which waits for the file
 // to be synced; ZooKeeper writes snapshots on a thread of their own.
 func (p *peer) snapshot() error {
+	if err := p.flush(); err != nil {
+		return err
+	}
 	p.sinceSnap = 0
 	p.snapThreshold = p.cfg.SnapCount/2 + p.rng.IntN(max(p.cfg.SnapCount/2, 1))
 	var buf bytes.Buffer

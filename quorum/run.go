@@ -15,6 +15,7 @@ import (
 
 	"github.com/zabd/zabd/quorum/election"
 	"github.com/zabd/zabd/quorum/transport"
+	"github.com/zabd/zabd/quorum/zab"
 	"github.com/zabd/zabd/server"
 	"github.com/zabd/zabd/server/config"
 )
@@ -62,10 +63,18 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}()
 	p.served = served
 
+	p.syncReqs, p.syncDone = make(chan []zab.Entry, 1), make(chan syncResult, 1)
+	syncerDone := make(chan struct{})
+	go func() {
+		defer close(syncerDone)
+		p.syncer(p.syncReqs, p.syncDone)
+	}()
 	err = p.loadTree()
 	if err == nil {
-		err = p.run(ctx)
+		err = p.run(ctx) // flushes the log before it returns
 	}
+	close(p.syncReqs)
+	<-syncerDone
 	cancel()
 	<-served
 	if errors.Is(err, errServerStopped) {

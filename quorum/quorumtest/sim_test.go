@@ -24,7 +24,9 @@ import (
 // zab.Leader or zab.Learner, glued as package quorum glues them (peer.go):
 // the data tree is fast-forwarded to the log before each role, Ready is
 // handled in its documented order (the leader hands commits over before it
-// sends, so that a SNAP carries them), a learner dials its leader and gives
+// sends, so that a SNAP carries them; entries go to the log unsynced and a
+// later sync steps Persisted, as the runtime's syncer does; a crash loses
+// what was not synced), a learner dials its leader and gives
 // up after initLimit ticks, any broken connection sends a learner back to
 // LOOKING, a leader steps down when ZAB says so, and a restarted server
 // keeps its log, epochs and SNAP snapshot and rebuilds its tree from them.
@@ -149,6 +151,7 @@ type node struct {
 	// Durable: the log holds every txn after base, the zxid of the
 	// snapshot (the txns in snap) a SNAP installed.
 	log               []zab.Entry
+	synced            int // log[:synced] is durable; a crash loses the rest
 	base              int64
 	snap              []zab.Entry
 	accepted, current int64
@@ -336,10 +339,12 @@ func (s *sim) describe() string {
 func (s *sim) act() {
 	r := s.rng.Float64()
 	switch {
-	case r < 0.40:
+	case r < 0.35:
 		s.deliverElection()
-	case r < 0.85:
+	case r < 0.75:
 		s.deliverZab()
+	case r < 0.85:
+		s.syncOne()
 	case r < 0.90:
 		s.tick()
 	case r < 0.98:
@@ -527,6 +532,7 @@ func (s *sim) crash(n *node) {
 	}
 	s.dropPending(n)
 	n.up = false
+	n.log = n.log[:n.synced] // the unsynced tail is lost
 	n.el, n.zl, n.zf, n.lconns, n.upc = nil, nil, nil, nil, nil
 	n.role, n.serving, n.dialing = looking, false, false
 	n.applied, n.appZxid = nil, 0
@@ -535,6 +541,7 @@ func (s *sim) crash(n *node) {
 // restart starts n from its durable state (peer.loadTree).
 func (s *sim) restart(n *node) {
 	s.tracef("start %d (log %d txns after %#x)", n.id, len(n.log), n.base)
+	n.synced = len(n.log)
 	n.up = true
 	n.applied = slices.Clone(n.snap)
 	n.appZxid = n.base
@@ -556,6 +563,7 @@ func (s *sim) dropPending(n *node) {
 // lookForLeader ends n's role and starts an election round.
 func (s *sim) lookForLeader(n *node) {
 	s.st.Elections++
+	n.synced = len(n.log) // endTerm flushes the log
 	if n.upc != nil {
 		s.closeConn(n.upc, true, false)
 	}
@@ -675,8 +683,13 @@ func (s *sim) dial(n *node) {
 	}
 }
 
-// handleReady follows zab.Ready's order, as peer.handleReady does.
+// handleReady follows zab.Ready's order, as peer.handleReady does: the
+// entries go to the log unsynced, and a later sync action makes them
+// durable and steps Persisted (the runtime's syncer).
 func (s *sim) handleReady(n *node, rd zab.Ready) {
+	if rd.Snapshot != nil || rd.Truncate {
+		s.sync(n)
+	}
 	if sn := rd.Snapshot; sn != nil {
 		s.st.Snaps++
 		es, err := decodeEntries(sn.Data)
@@ -684,13 +697,14 @@ func (s *sim) handleReady(n *node, rd zab.Ready) {
 			s.fail("%d: SNAP data: %v", n.id, err)
 			return
 		}
-		n.snap, n.base, n.log = es, sn.Zxid, nil
+		n.snap, n.base, n.log, n.synced = es, sn.Zxid, nil, 0
 		n.applied, n.appZxid = slices.Clone(es), sn.Zxid
 		s.tracef("%d installed SNAP %#x (%d txns)", n.id, sn.Zxid, len(es))
 	}
 	if rd.Truncate {
 		s.st.Truncs++
 		n.log = slices.DeleteFunc(n.log, func(e zab.Entry) bool { return e.Zxid > rd.TruncateZxid })
+		n.synced = len(n.log)
 		n.applied, n.appZxid = slices.Clone(n.snap), n.base
 		for _, e := range n.log {
 			s.apply(n, e)
@@ -710,14 +724,12 @@ func (s *sim) handleReady(n *node, rd zab.Ready) {
 		n.current = rd.CurrentEpoch
 		n.el.UpdatePeerEpoch(rd.CurrentEpoch)
 	}
-	var persisted int64
 	for _, e := range rd.Entries {
 		if last := n.lastZxid(); e.Zxid <= last {
 			s.fail("%d: appends %#x after %#x", n.id, e.Zxid, last)
 			return
 		}
 		n.log = append(n.log, e)
-		persisted = e.Zxid
 	}
 	if n.zl != nil {
 		s.leaderCommitted(n, rd.Committed)
@@ -772,12 +784,35 @@ func (s *sim) handleReady(n *node, rd zab.Ready) {
 		s.lookForLeader(n)
 		return
 	}
-	if persisted != 0 {
-		if n.zl != nil {
-			n.zl.Persisted(persisted)
-		} else if n.zf != nil {
-			n.zf.Persisted(persisted)
+}
+
+// sync makes n's log durable and tells its ZAB instance.
+func (s *sim) sync(n *node) {
+	if n.synced == len(n.log) {
+		return
+	}
+	n.synced = len(n.log)
+	last := n.log[len(n.log)-1].Zxid
+	switch {
+	case n.zl != nil:
+		n.zl.Persisted(last)
+	case n.zf != nil:
+		n.zf.Persisted(last)
+	}
+}
+
+// syncOne syncs a random server with unsynced entries.
+func (s *sim) syncOne() {
+	var ns []*node
+	for _, id := range s.ids {
+		if n := s.nodes[id]; n.up && n.synced < len(n.log) {
+			ns = append(ns, n)
 		}
+	}
+	if len(ns) > 0 {
+		n := ns[s.rng.IntN(len(ns))]
+		s.sync(n)
+		s.drain(n)
 	}
 }
 
