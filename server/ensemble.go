@@ -146,6 +146,17 @@ func (s *Server) SetRole(role Role, epoch int64, rep Replicator, fwd Forwarder) 
 			s.closeAllClients()
 		}
 	}
+	if role == RoleLeading && old.role != RoleLeading {
+		// The leader now owns expiry. Its table's deadlines date from when
+		// it applied each createSession or last saw a touch: give every
+		// session a full timeout, as ZooKeeper's new leader builds its
+		// SessionTracker from the database (ZooKeeperServer.startSessionTracker);
+		// the learners' touches keep the live ones from then on.
+		now := time.Now().UnixMilli()
+		for id := range s.sessions.Snapshot() {
+			s.sessions.Touch(id, now)
+		}
+	}
 }
 
 func (s *Server) closeAllClients() {
