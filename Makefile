@@ -47,13 +47,15 @@ fuzz:
 	done
 
 # bench runs the micro-benchmarks, then the load tool against zabd and
-# Apache ZooKeeper side by side (32 clients; BENCH_CLIENTS to change).
+# Apache ZooKeeper side by side (32 clients; BENCH_CLIENTS to change),
+# standalone and then as three-node ensembles with leader failover times.
 BENCH_CLIENTS ?= 32
 BENCH_DURATION ?= 10s
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./jute/... ./server/...
 	$(GO) build -o bin/zabd-bench ./cmd/zabd-bench
 	./bin/zabd-bench -compare -zabd $(BIN) -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION)
+	./bin/zabd-bench -ensemble -zabd $(BIN) -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION)
 
 lint:
 	gofmt -l . | (! grep .)

@@ -1,7 +1,9 @@
 // Command zabd-bench is zabd's load tool: it drives getData and setData with
 // N concurrent sessions and reports throughput and latency percentiles. With
 // -compare it starts zabd and Apache ZooKeeper side by side on loopback
-// (each with a fresh dataDir) and runs the same workloads against both.
+// (each with a fresh dataDir) and runs the same workloads against both. With
+// -ensemble it does the same with a three-node ensemble of each and then
+// times leader failover (see ensemble.go).
 //
 // Every loop is bounded by -duration and -max-ops.
 package main
@@ -28,8 +30,9 @@ func main() {
 	var (
 		servers  = flag.String("servers", "", "comma-separated host:port list to benchmark (instead of -compare)")
 		compare  = flag.Bool("compare", false, "start zabd and Apache ZooKeeper on loopback and benchmark both")
-		zabdBin  = flag.String("zabd", "bin/zabd", "zabd binary for -compare")
-		zkJar    = flag.String("zookeeper-classpath", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar", "Apache ZooKeeper class path for -compare")
+		ens      = flag.Bool("ensemble", false, "start three-node zabd and Apache ZooKeeper ensembles on loopback, benchmark both and time leader failover")
+		zabdBin  = flag.String("zabd", "bin/zabd", "zabd binary for -compare and -ensemble")
+		zkJar    = flag.String("zookeeper-classpath", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar", "Apache ZooKeeper class path for -compare and -ensemble")
 		clients  = flag.Int("clients", 32, "concurrent sessions")
 		duration = flag.Duration("duration", 5*time.Second, "time per workload")
 		maxOps   = flag.Int("max-ops", 2_000_000, "upper bound on operations per workload")
@@ -39,6 +42,9 @@ func main() {
 	flag.Parse()
 	var targets []target
 	switch {
+	case *ens:
+		must(runEnsemble(*zabdBin, *zkJar, strings.Split(*ops, ","), *clients, *size, *duration, *maxOps))
+		return
 	case *compare:
 		dir, err := os.MkdirTemp("", "zabd-bench-")
 		must(err)
@@ -56,7 +62,7 @@ func main() {
 	case *servers != "":
 		targets = []target{{name: *servers, addr: *servers}}
 	default:
-		fmt.Fprintln(os.Stderr, "zabd-bench: give -servers or -compare")
+		fmt.Fprintln(os.Stderr, "zabd-bench: give -servers, -compare or -ensemble")
 		os.Exit(2)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
