@@ -133,7 +133,9 @@ func splitHostPort(s string) (host string, port int, err error) {
 	} else {
 		parts = strings.Split(s, ":")
 	}
-	if len(parts) != 2 {
+	if len(parts) != 2 || strings.ContainsAny(parts[0], "[]") {
+		// NB: a bracket outside the [v6]:port form is malformed; accepting
+		// it would make an address that joinHostPort cannot round-trip.
 		return "", 0, fmt.Errorf("%w: %q", ErrAddress, s)
 	}
 	p, err := strconv.Atoi(parts[1])
