@@ -155,54 +155,9 @@ func ReadSnapshot(r io.Reader, maxBuffer int) (*Snapshot, error) {
 		id := rd.int64()
 		snap.Sessions[id] = rd.int32()
 	}
-	acls := map[int64][]zkproto.ACL{}
-	for n := rd.count(12); n > 0 && rd.err == nil; n-- {
-		idx := rd.int64()
-		acls[idx] = rd.acls()
-	}
-	t := &Tree{
-		nodes:      make(map[string]*Node, 1024),
-		ephemerals: make(map[int64]map[string]struct{}),
-		containers: make(map[string]struct{}),
-		ttls:       make(map[string]struct{}),
-	}
-	for rd.err == nil {
-		path := rd.str()
-		if path == "/" || rd.err != nil {
-			break
-		}
-		if path == "" {
-			path = "/"
-		}
-		n := &Node{Data: rd.buffer()}
-		idx := rd.int64()
-		// ReferenceCountedACLCache: index -1 is OPEN_ACL_UNSAFE (ZooKeeper's
-		// own root is stored so), not a missing list.
-		n.ACL = zkproto.OpenACLUnsafe
-		if idx != -1 {
-			l, ok := acls[idx]
-			if !ok && rd.err == nil {
-				rd.err = fmt.Errorf("%w: node %s names unknown ACL index %d", ErrSnapshotCorrupt, path, idx)
-			}
-			n.ACL = l
-		}
-		n.Stat = rd.stat()
-		if rd.err != nil {
-			break
-		}
-		if path != "/" {
-			parent, name := Split(path)
-			p := t.nodes[parent]
-			if p == nil {
-				return nil, fmt.Errorf("%w: node %s before its parent", ErrSnapshotCorrupt, path)
-			}
-			if p.Children == nil {
-				p.Children = make(map[string]struct{})
-			}
-			p.Children[name] = struct{}{}
-		}
-		t.nodes[path] = n
-		t.index(path, n)
+	t, err := readNodes(rd)
+	if err != nil {
+		return nil, err
 	}
 	rd.seal()
 	// Optional ZxidDigest, then optional lastProcessedZxid, each sealed.
@@ -219,21 +174,6 @@ func ReadSnapshot(r io.Reader, maxBuffer int) (*Snapshot, error) {
 	}
 	if rd.err != nil {
 		return nil, rd.err
-	}
-	if t.nodes["/"] == nil {
-		return nil, fmt.Errorf("%w: no root node", ErrSnapshotCorrupt)
-	}
-	for _, sys := range []string{ZookeeperPath, QuotaPath, ConfigPath} {
-		if t.nodes[sys] == nil {
-			fresh := New()
-			parent, name := Split(sys)
-			t.nodes[sys] = fresh.nodes[sys]
-			t.nodes[sys].Children = nil
-			if t.nodes[parent].Children == nil {
-				t.nodes[parent].Children = map[string]struct{}{}
-			}
-			t.nodes[parent].Children[name] = struct{}{}
-		}
 	}
 	snap.Tree = t
 	return snap, nil

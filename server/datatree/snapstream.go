@@ -131,6 +131,9 @@ func readNodes(rd *snapReader) (*Tree, error) {
 		}
 		n := &Node{Data: rd.buffer()}
 		idx := rd.int64()
+		// ReferenceCountedACLCache: index -1 is OPEN_ACL_UNSAFE (ZooKeeper's
+		// own root is stored so), not a missing list.
+		n.ACL = zkproto.OpenACLUnsafe
 		if idx != -1 {
 			l, ok := acls[idx]
 			if !ok && rd.err == nil {
