@@ -17,9 +17,10 @@ run: build
 	./$(BIN) start-foreground
 
 # deps installs the Debian packages the compat tests drive (real ZooKeeper,
-# zkCli.sh, kazoo, Curator, zktop). It needs root and does nothing when they
+# zkCli.sh, kazoo, Curator, zktop; javac for the Curator and golden-bytes
+# programs; ip for the partition test). It needs root and does nothing when they
 # are present.
-DEB_PKGS := zookeeper zookeeper-bin python3-kazoo libcurator-recipes-java zktop
+DEB_PKGS := zookeeper zookeeper-bin python3-kazoo libcurator-recipes-java zktop openjdk-17-jdk-headless iproute2
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
