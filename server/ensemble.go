@@ -245,11 +245,8 @@ func (s *Server) TouchSnapshot() []Touch {
 func (s *Server) TouchSessions(ts []Touch) {
 	now := time.Now().UnixMilli()
 	for _, t := range ts {
-		if !s.sessions.Touch(t.SessionID, now) {
-			if _, ok := s.sessions.Get(t.SessionID); !ok && t.Timeout > 0 {
-				continue
-			}
-		}
+		// An unknown or closing session stays as it is: Touch ignores it.
+		s.sessions.Touch(t.SessionID, now)
 	}
 }
 
