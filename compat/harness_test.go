@@ -183,7 +183,18 @@ func startServer(t *testing.T, kind, label string) (*server, error) {
 
 var errBind = errors.New("address already in use")
 
+// launchOpts are what a launch adds to the common configuration.
+type launchOpts struct {
+	cfg   string   // zoo.cfg lines after zooCfg's (later keys win)
+	jars  []string // ZooKeeper class path entries beyond zkClassPath
+	props []string // ZooKeeper JVM system properties beyond the common ones
+}
+
 func launch(t *testing.T, kind, label string) (*server, error) {
+	return launchWith(t, kind, label, launchOpts{props: []string{"-Dzookeeper.admin.enableServer=false"}})
+}
+
+func launchWith(t *testing.T, kind, label string, o launchOpts) (*server, error) {
 	dir, err := os.MkdirTemp("", "zabd-compat-"+label+"-")
 	if err != nil {
 		return nil, err
@@ -198,13 +209,14 @@ func launch(t *testing.T, kind, label string) (*server, error) {
 		return nil, err
 	}
 	cfg := filepath.Join(dir, "zoo.cfg")
-	if err := os.WriteFile(cfg, []byte(zooCfg(dataDir, port)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(zooCfg(dataDir, port)+o.cfg), 0o644); err != nil {
 		return nil, err
 	}
 	switch kind {
 	case kindZooKeeper:
 		s.log = filepath.Join(dir, "zookeeper.log")
-		for _, jar := range zkClassPath {
+		cp := append(append([]string(nil), zkClassPath...), o.jars...)
+		for _, jar := range cp {
 			if _, err := os.Stat(jar); err != nil {
 				return nil, fmt.Errorf("apache zookeeper is not installed (run `make deps`): %w", err)
 			}
@@ -213,19 +225,21 @@ func launch(t *testing.T, kind, label string) (*server, error) {
 		if err := os.WriteFile(props, []byte(log4jProps(s.log)), 0o644); err != nil {
 			return nil, err
 		}
-		s.cmd = exec.Command("java",
+		args := []string{
 			"-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
 			"-Djava.net.preferIPv4Stack=true",
-			"-Dlog4j.configuration=file:"+props,
+			"-Dlog4j.configuration=file:" + props,
 			"-Dzookeeper.extendedTypesEnabled=true",
 			"-Dzookeeper.4lw.commands.whitelist=*",
-			"-Dzookeeper.admin.enableServer=false",
 			// Read by ContainerManager as plain system properties: zoo.cfg
 			// keys become "zookeeper."-prefixed properties and miss them.
 			fmt.Sprintf("-Dznode.container.checkIntervalMs=%d", containerCheckMs),
 			"-Dznode.container.maxPerMinute=100000",
-			"-cp", strings.Join(zkClassPath, ":"),
+		}
+		args = append(args, o.props...)
+		args = append(args, "-cp", strings.Join(cp, ":"),
 			"org.apache.zookeeper.server.ZooKeeperServerMain", cfg)
+		s.cmd = exec.Command("java", args...)
 	case kindZabd:
 		s.log = filepath.Join(dir, "zabd.log")
 		s.cmd = exec.Command(zabdBin, "start-foreground", cfg)

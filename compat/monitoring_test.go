@@ -7,12 +7,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -86,86 +84,21 @@ func launchAdmin(t *testing.T, kind, label string) (*adminServer, error) {
 }
 
 func launchAdminOnce(t *testing.T, kind, label string) (*adminServer, error) {
-	dir, err := os.MkdirTemp("", "zabd-compat-"+label+"-")
-	if err != nil {
-		return nil, err
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	aport, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	s := &server{kind: kind, label: label, addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir, done: make(chan struct{})}
-	dataDir := filepath.Join(dir, "data")
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return nil, err
-	}
-	cfg := filepath.Join(dir, "zoo.cfg")
-	// Later keys win in a properties file: these override zooCfg's.
-	extra := fmt.Sprintf("admin.enableServer=true\nadmin.serverAddress=127.0.0.1\nadmin.serverPort=%d\nenforceQuota=true\n", aport)
-	if err := os.WriteFile(cfg, []byte(zooCfg(dataDir, port)+extra), 0o644); err != nil {
-		return nil, err
-	}
-	switch kind {
-	case kindZooKeeper:
-		s.log = filepath.Join(dir, "zookeeper.log")
-		cp := append(append([]string(nil), zkClassPath...), servletJar)
-		for _, jar := range cp {
-			if _, err := os.Stat(jar); err != nil {
-				return nil, fmt.Errorf("apache zookeeper is not installed (run `make deps`): %w", err)
-			}
-		}
-		props := filepath.Join(dir, "log4j.properties")
-		if err := os.WriteFile(props, []byte(log4jProps(s.log)), 0o644); err != nil {
-			return nil, err
-		}
-		s.cmd = exec.Command("java",
-			"-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-			"-Djava.net.preferIPv4Stack=true",
-			"-Dlog4j.configuration=file:"+props,
-			"-Dzookeeper.extendedTypesEnabled=true",
-			"-Dzookeeper.4lw.commands.whitelist=*",
-			// Read in ZooKeeperServer's static initializer, possibly before
-			// zoo.cfg's keys become properties.
-			"-Dzookeeper.enforceQuota=true",
-			fmt.Sprintf("-Dznode.container.checkIntervalMs=%d", containerCheckMs),
-			"-Dznode.container.maxPerMinute=100000",
-			"-cp", strings.Join(cp, ":"),
-			"org.apache.zookeeper.server.ZooKeeperServerMain", cfg)
-	case kindZabd:
-		s.log = filepath.Join(dir, "zabd.log")
-		s.cmd = exec.Command(zabdBin, "start-foreground", cfg)
-	default:
-		return nil, fmt.Errorf("unknown server kind %q", kind)
-	}
-	s.cmd.Dir = dir
-	outPath := filepath.Join(dir, "stdout.log")
-	if kind == kindZabd {
-		outPath = s.log
-	}
-	out, err := os.Create(outPath)
+	s, err := launchWith(t, kind, label, launchOpts{
+		cfg:  fmt.Sprintf("admin.enableServer=true\nadmin.serverAddress=127.0.0.1\nadmin.serverPort=%d\nenforceQuota=true\n", aport),
+		jars: []string{servletJar},
+		// Read in ZooKeeperServer's static initializer, possibly before
+		// zoo.cfg's keys become properties.
+		props: []string{"-Dzookeeper.enforceQuota=true"},
+	})
 	if err != nil {
 		return nil, err
 	}
-	s.cmd.Stdout, s.cmd.Stderr = out, out
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		out.Close()
-		return nil, fmt.Errorf("start %s: %w", kind, err)
-	}
-	go func() {
-		s.err = s.cmd.Wait()
-		out.Close()
-		close(s.done)
-	}()
-	t.Cleanup(func() { s.stop(t) })
 	a := &adminServer{server: s, admin: fmt.Sprintf("127.0.0.1:%d", aport)}
-	if err := s.waitReady(readyTimeout); err != nil {
-		return nil, fmt.Errorf("%s on %s: %w\nlog %s (last lines):\n%s", s.label, s.addr, err, s.log, s.logTail(20))
-	}
 	if err := a.waitAdmin(readyTimeout); err != nil {
 		return nil, fmt.Errorf("%s admin on %s: %w\nlog %s (last lines):\n%s", s.label, a.admin, err, s.log, s.logTail(20))
 	}
