@@ -600,7 +600,12 @@ func (p *peer) onInbox() error {
 			continue
 		}
 		r := f.req
-		err := t.zf.Forward(zab.LearnerRequest{SessionID: r.SessionID, Cxid: r.Cxid, Type: r.Type, Data: r.Data, AuthInfo: r.AuthInfo})
+		var err error
+		if r.Revalidate {
+			err = t.zf.Revalidate(r.SessionID, r.Timeout)
+		} else {
+			err = t.zf.Forward(zab.LearnerRequest{SessionID: r.SessionID, Cxid: r.Cxid, Type: r.Type, Data: r.Data, AuthInfo: r.AuthInfo})
+		}
 		if err != nil {
 			p.log.Warn("cannot forward a request", "session", hex(r.SessionID), "err", err)
 		}
@@ -679,7 +684,10 @@ func (p *peer) handleReady(t *term, rd zab.Ready) error {
 		p.srv.TouchSessions(ts)
 	}
 	for _, r := range rd.Revalidate {
-		t.zl.Revalidated(r.Learner, r.SessionID, p.srv.RevalidateSession(r.SessionID))
+		t.zl.Revalidated(r.Learner, r.SessionID, p.srv.RevalidateSession(r.Learner, r.SessionID))
+	}
+	for _, r := range rd.Revalidated {
+		p.srv.Revalidated(r.SessionID, r.Valid)
 	}
 	for range rd.Syncs {
 		p.srv.SyncReply()

@@ -24,6 +24,11 @@ type conn struct {
 	// Loop-owned.
 	handshaken bool
 	fourLetter bool
+	// revalidating: a learner waits for the leader's answer about the
+	// session this connection resumes; revalidation holds the answer.
+	revalidating    bool
+	connHasReadOnly bool
+	revalidation    atomic.Int32
 
 	mu      sync.Mutex
 	session int64
@@ -44,6 +49,14 @@ type conn struct {
 	scheduled bool // a flush is scheduled (Wake sent or inside OnTraffic)
 	closeNow  bool // close after the next flush
 }
+
+// Answers in conn.revalidation.
+const (
+	revalidationPending int32 = iota
+	revalidationValid
+	revalidationInvalid
+	revalidationRefused // the invalid answer has been sent
+)
 
 type connStats struct {
 	received, sent int64

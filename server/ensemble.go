@@ -9,6 +9,7 @@ import (
 	"github.com/zabd/zabd/jute"
 	"github.com/zabd/zabd/jute/zkproto"
 	"github.com/zabd/zabd/server/datatree"
+	"github.com/zabd/zabd/server/session"
 )
 
 // Role is this server's place in an ensemble, as srvr's "Mode:" line names
@@ -72,6 +73,12 @@ type ForwardedRequest struct {
 	Type      zkproto.OpCode
 	Data      []byte
 	AuthInfo  []zkproto.Id
+
+	// Revalidate makes this a REVALIDATE of SessionID with Timeout rather
+	// than a request; the answer comes back through Server.Revalidated.
+	// It travels in the requests' order.
+	Revalidate bool
+	Timeout    int32
 }
 
 // Touch is a session's activity reported to the leader.
@@ -103,6 +110,7 @@ type ensembleWaits struct {
 	byZxid   map[int64]*request   // leader: proposed local writes
 	syncs    []*request           // learner: forwarded syncs, oldest first
 	touched  map[int64]int32      // learner: sessions active since the last TouchSnapshot
+	reval    map[int64][]*conn    // learner: reconnects waiting for the leader's REVALIDATE answer
 	barriers []barrier            // final-owned: syncs waiting for a zxid
 }
 
@@ -141,6 +149,7 @@ func (s *Server) SetRole(role Role, epoch int64, rep Replicator, fwd Forwarder) 
 		s.waits.byZxid = map[int64]*request{}
 		s.waits.syncs = nil
 		s.waits.touched = map[int64]int32{}
+		s.waits.reval = map[int64][]*conn{}
 		s.waits.mu.Unlock()
 		if old.role != RoleStandalone && old.role != RoleLooking {
 			s.closeAllClients()
@@ -156,6 +165,9 @@ func (s *Server) SetRole(role Role, epoch int64, rep Replicator, fwd Forwarder) 
 		for id := range s.sessions.Snapshot() {
 			s.sessions.Touch(id, now)
 		}
+		// Owners are claimed afresh by each session's next request or
+		// revalidation, as a new leader's tracker starts without them.
+		s.sessions.ClearOwners()
 	}
 }
 
@@ -270,10 +282,56 @@ func (s *Server) WriteSyncSnapshot(w io.Writer) (int64, error) {
 }
 
 // RevalidateSession answers a learner's REVALIDATE on the leader: whether
-// id is a live session, whose expiry it then extends
-// (Leader.revalidateSession, ZooKeeperServer.checkIfValidGlobalSession).
-func (s *Server) RevalidateSession(id int64) bool {
-	return s.sessions.Touch(id, time.Now().UnixMilli())
+// id is a live session, whose expiry it then extends and whose owner
+// becomes the learner (Leader.revalidateSession,
+// ZooKeeperServer.checkIfValidGlobalSession): from then on requests of the
+// session through any other server get SessionMoved.
+func (s *Server) RevalidateSession(learner, id int64) bool {
+	if !s.sessions.Touch(id, time.Now().UnixMilli()) {
+		return false
+	}
+	return s.sessions.SetOwner(id, learner)
+}
+
+// awaitRevalidation parks a learner's reconnecting connection until the
+// leader answers for its session.
+func (s *Server) awaitRevalidation(c *conn) {
+	c.mu.Lock()
+	id := c.session
+	c.mu.Unlock()
+	s.waits.mu.Lock()
+	s.waits.reval[id] = append(s.waits.reval[id], c)
+	s.waits.mu.Unlock()
+}
+
+// Revalidated delivers the leader's answer to a REVALIDATE on a learner:
+// the connections waiting to resume the session finish their handshake on
+// their own event loops.
+func (s *Server) Revalidated(id int64, valid bool) {
+	s.waits.mu.Lock()
+	cs := s.waits.reval[id]
+	delete(s.waits.reval, id)
+	s.waits.mu.Unlock()
+	answer := revalidationInvalid
+	if valid {
+		answer = revalidationValid
+	}
+	for _, c := range cs {
+		c.revalidation.Store(answer)
+		_ = c.gc.Wake(nil)
+	}
+}
+
+// resumeSession binds a reconnected session to c and sends the
+// ConnectResponse.
+func (s *Server) resumeSession(c *conn, hasReadOnly bool) {
+	c.mu.Lock()
+	id, timeout := c.session, c.timeout
+	c.mu.Unlock()
+	s.bindSession(id, c)
+	c.writeConnectResponse(&zkproto.ConnectResponse{
+		TimeOut: timeout, SessionID: id, Passwd: session.Password(id), HasReadOnly: hasReadOnly,
+	})
 }
 
 // InstallSnapshot replaces the tree and the sessions with a snapshot read

@@ -41,6 +41,17 @@ func (s *Server) finalize(r *request) {
 	res := &r.res
 	if r.hdr.Type == zkproto.OpError {
 		hdr.Err = res.Err
+		if hdr.Err == zkproto.ErrSessionMoved {
+			// FinalRequestProcessor answers SessionMoved by closing the
+			// connection without a reply: the client has moved on to
+			// another server and must not be served through this one.
+			c.mu.Lock()
+			c.closing = true
+			c.inflight--
+			c.mu.Unlock()
+			c.closeAfterFlush()
+			return
+		}
 	} else {
 		switch r.op {
 		case zkproto.OpCreate:

@@ -92,6 +92,9 @@ func (h *handler) read(c *conn) gnet.Action {
 	s := h.s
 	gc := c.gc
 	for {
+		if c.revalidating && !h.revalidated(c) {
+			return gnet.None // frames wait for the leader's answer
+		}
 		n := gc.InboundBuffered()
 		if n == 0 {
 			return gnet.None
@@ -182,18 +185,32 @@ func (h *handler) connect(c *conn, body []byte) gnet.Action {
 				old.closeAfterFlush()
 			}
 		}
+		if ens := s.ens.Load(); ens.role.learner() && bytes.Equal(req.Passwd, session.Password(req.SessionID)) {
+			// A learner asks the leader, which owns sessions, whether the
+			// session lives and makes this server its owner
+			// (Learner.validateSession). Frames behind the handshake wait in
+			// the inbound buffer until the answer (disableRecv).
+			c.revalidating, c.connHasReadOnly = true, req.HasReadOnly
+			c.mu.Lock()
+			c.session, c.timeout = req.SessionID, timeout
+			c.mu.Unlock()
+			s.awaitRevalidation(c)
+			ens.fwd.Forward(ForwardedRequest{SessionID: req.SessionID, Revalidate: true, Timeout: timeout})
+			return gnet.None
+		}
 		if !valid {
 			c.writeConnectResponse(&resp)
 			c.closeAfterFlush()
 			return gnet.None
 		}
+		// The leader (or a standalone server) now owns the session
+		// (LeaderZooKeeperServer.revalidateSession).
 		s.sessions.Add(req.SessionID, timeout, now)
-		resp.TimeOut, resp.SessionID, resp.Passwd = timeout, req.SessionID, session.Password(req.SessionID)
+		s.sessions.SetOwner(req.SessionID, ownerSelf)
 		c.mu.Lock()
 		c.session, c.timeout = req.SessionID, timeout
 		c.mu.Unlock()
-		s.bindSession(req.SessionID, c)
-		c.writeConnectResponse(&resp)
+		s.resumeSession(c, req.HasReadOnly)
 		return gnet.None
 	}
 	id := s.sessions.NextID()
@@ -214,6 +231,33 @@ func (h *handler) connect(c *conn, body []byte) gnet.Action {
 	}
 	c.mu.Unlock()
 	return gnet.None
+}
+
+// revalidated finishes a learner's reconnect handshake once the leader has
+// answered, on the connection's loop: a live session resumes, one the
+// leader does not know is told it expired. It reports whether the
+// connection may take requests now.
+func (h *handler) revalidated(c *conn) bool {
+	s := h.s
+	switch c.revalidation.Load() {
+	case revalidationValid:
+		c.revalidating = false
+		c.mu.Lock()
+		id, timeout := c.session, c.timeout
+		c.mu.Unlock()
+		s.sessions.Add(id, timeout, time.Now().UnixMilli())
+		s.resumeSession(c, c.connHasReadOnly)
+		return true
+	case revalidationInvalid:
+		c.revalidation.Store(revalidationRefused)
+		c.mu.Lock()
+		c.session = 0
+		c.closing = true
+		c.mu.Unlock()
+		c.writeConnectResponse(&zkproto.ConnectResponse{HasReadOnly: c.connHasReadOnly, Passwd: make([]byte, session.PasswordLen)})
+		c.closeAfterFlush()
+	}
+	return false
 }
 
 // request decodes and dispatches one request after the handshake.

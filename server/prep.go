@@ -7,6 +7,7 @@ import (
 	"github.com/zabd/zabd/jute"
 	"github.com/zabd/zabd/jute/zkproto"
 	"github.com/zabd/zabd/server/datatree"
+	"github.com/zabd/zabd/server/session"
 )
 
 // prep turns write requests into txns. It is owned by the prep goroutine.
@@ -136,19 +137,24 @@ func (p *prep) process(r *request, nowMs int64) {
 	p.cleanup()
 	if r.op == zkproto.OpSync {
 		r.hdr = zkproto.TxnHeader{ClientID: r.session, Cxid: r.xid, Zxid: p.zxid, Time: nowMs, Type: zkproto.OpSync}
+		if code := p.checkSession(r); code != zkproto.Ok {
+			r.hdr.Type, r.res.Err = zkproto.OpError, code
+		}
 		return
 	}
 	p.zxid++
 	r.hdr = zkproto.TxnHeader{ClientID: r.session, Cxid: r.xid, Zxid: p.zxid, Time: nowMs, Type: r.op}
 	var typ zkproto.OpCode
 	var txn jute.Record
-	var code zkproto.Code
-	switch r.op {
-	case zkproto.OpCreateSession:
+	code := p.checkSession(r)
+	switch {
+	case code != zkproto.Ok:
+	case r.op == zkproto.OpCreateSession:
 		typ, txn = r.op, &zkproto.CreateSessionTxn{N: r.timeout}
-	case zkproto.OpCloseSession:
+		p.s.sessions.SetOwner(r.session, r.owner())
+	case r.op == zkproto.OpCloseSession:
 		typ, txn = r.op, p.closeSession(r.session)
-	case zkproto.OpMulti:
+	case r.op == zkproto.OpMulti:
 		if r.bad {
 			code = zkproto.ErrMarshallingError
 		} else {
@@ -170,6 +176,27 @@ func (p *prep) process(r *request, nowMs int64) {
 	r.hdr.Encode(&e)
 	txn.Encode(&e)
 	r.entry = e.Buf
+}
+
+// checkSession is the session check PrepRequestProcessor makes before it
+// prepares a client's request: the session must be live, and on a leader
+// it must be connected through the server the request came from — the
+// first request claims an unowned session; a request through any other
+// server is refused with SessionMoved, which closes that connection
+// (ZOOKEEPER-710: a client that moved on must not be served through a
+// connection it left behind). createSession and closeSession, and the
+// server's own requests (expiry, reaper), are not checked.
+func (p *prep) checkSession(r *request) zkproto.Code {
+	if r.internal || r.op == zkproto.OpCreateSession || r.op == zkproto.OpCloseSession {
+		return zkproto.Ok
+	}
+	switch p.s.sessions.CheckOwner(r.session, r.owner()) {
+	case session.CheckExpired:
+		return zkproto.ErrSessionExpired
+	case session.CheckMoved:
+		return zkproto.ErrSessionMoved
+	}
+	return zkproto.Ok
 }
 
 // op prepares one create, delete, setData, setACL or check.

@@ -38,6 +38,19 @@ type request struct {
 	res datatree.Result
 }
 
+// ownerSelf is the session owner of requests from this server's own
+// clients (ServerCnxn.me); a learner's forwarded requests are owned by the
+// learner's server id.
+const ownerSelf int64 = -1
+
+// owner names the server r came through, for the leader's session check.
+func (r *request) owner() int64 {
+	if r.remote {
+		return r.learner
+	}
+	return ownerSelf
+}
+
 // multiOp is one operation of a multi or multiRead request.
 type multiOp struct {
 	op  zkproto.OpCode

@@ -118,6 +118,7 @@ func New(cfg *config.Config, log *slog.Logger, txnlog TxnLog) (*Server, error) {
 	s.waits.byKey = map[waitKey]*request{}
 	s.waits.byZxid = map[int64]*request{}
 	s.waits.touched = map[int64]int32{}
+	s.waits.reval = map[int64][]*conn{}
 	if cfg.Standalone() {
 		// ZooKeeperServer.createSessionTrackerServerId: a standalone server
 		// puts 1 in the top byte of its session ids.

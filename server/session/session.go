@@ -58,7 +58,24 @@ type Session struct {
 	Timeout int32 // negotiated, ms
 	expiry  int64 // bucket time, ms
 	Closing bool  // a closeSession is under way
+	// Owner is the server the client is connected through, as the leader
+	// sees it (SessionImpl.owner); NoOwner until a request or a
+	// revalidation names one.
+	Owner int64
 }
+
+// NoOwner is the owner of a session no request has claimed yet.
+const NoOwner int64 = 0
+
+// Check is the result of CheckOwner.
+type Check int
+
+// Results of CheckOwner.
+const (
+	CheckOK      Check = iota
+	CheckExpired       // unknown or closing: SessionExpired
+	CheckMoved         // owned by another server: SessionMoved
+)
 
 // Table is the set of live sessions with their expiry buckets.
 type Table struct {
@@ -147,6 +164,48 @@ func (t *Table) touchLocked(s *Session, nowMs int64) {
 		t.buckets[exp] = b
 	}
 	b[s.ID] = struct{}{}
+}
+
+// CheckOwner is SessionTrackerImpl.checkSession: a session that is unknown
+// or closing has expired; one without an owner now belongs to owner; one
+// owned by another server has moved.
+func (t *Table) CheckOwner(id, owner int64) Check {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.sessions[id]
+	switch {
+	case s == nil || s.Closing:
+		return CheckExpired
+	case s.Owner == NoOwner:
+		s.Owner = owner
+	case s.Owner != owner:
+		return CheckMoved
+	}
+	return CheckOK
+}
+
+// SetOwner records the server a live session is connected through
+// (SessionTrackerImpl.setOwner); it reports false when the session is
+// unknown or closing.
+func (t *Table) SetOwner(id, owner int64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.sessions[id]
+	if s == nil || s.Closing {
+		return false
+	}
+	s.Owner = owner
+	return true
+}
+
+// ClearOwners forgets every owner, as a new leader's session tracker starts
+// without them.
+func (t *Table) ClearOwners() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range t.sessions {
+		s.Owner = NoOwner
+	}
 }
 
 // SetClosing marks a session as closing; it reports false when it is

@@ -62,3 +62,43 @@ func TestExpiryBuckets(t *testing.T) {
 		t.Fatalf("Len = %d", tb.Len())
 	}
 }
+
+func TestCheckOwner(t *testing.T) {
+	tb := NewTable(2000, 1)
+	const id = 0x100
+	if got := tb.CheckOwner(id, 7); got != CheckExpired {
+		t.Fatalf("unknown session: %v, want CheckExpired", got)
+	}
+	tb.Add(id, 4000, 0)
+	// The first request claims the session for its server.
+	if got := tb.CheckOwner(id, 2); got != CheckOK {
+		t.Fatalf("first check: %v", got)
+	}
+	if s, _ := tb.Get(id); s.Owner != 2 {
+		t.Fatalf("owner %d, want 2", s.Owner)
+	}
+	if got := tb.CheckOwner(id, 3); got != CheckMoved {
+		t.Fatalf("other server: %v, want CheckMoved", got)
+	}
+	// A revalidation through server 3 moves it there.
+	if !tb.SetOwner(id, 3) {
+		t.Fatal("SetOwner of a live session failed")
+	}
+	if got := tb.CheckOwner(id, 2); got != CheckMoved {
+		t.Fatalf("old server after the move: %v, want CheckMoved", got)
+	}
+	if got := tb.CheckOwner(id, 3); got != CheckOK {
+		t.Fatalf("new server: %v", got)
+	}
+	tb.ClearOwners()
+	if got := tb.CheckOwner(id, 2); got != CheckOK {
+		t.Fatalf("after ClearOwners: %v", got)
+	}
+	tb.SetClosing(id)
+	if got := tb.CheckOwner(id, 2); got != CheckExpired {
+		t.Fatalf("closing session: %v, want CheckExpired", got)
+	}
+	if tb.SetOwner(id, 3) {
+		t.Fatal("SetOwner of a closing session succeeded")
+	}
+}

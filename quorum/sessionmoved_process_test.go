@@ -1,0 +1,224 @@
+package quorum_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/zabd/zabd/jute"
+	"github.com/zabd/zabd/jute/zkproto"
+	"github.com/zabd/zabd/server/session"
+)
+
+// zconn is a raw Jute client connection: it sends frames as a client
+// library would and reads the replies, so a test can keep a connection
+// open after its session moved elsewhere, as no client library does.
+type zconn struct {
+	t  *testing.T
+	nc net.Conn
+	id int64
+	pw []byte
+	to int32
+}
+
+// dialSession connects to addr and resumes session id with pw (0 and nil
+// for a new session); extra frames are sent right behind the
+// ConnectRequest, before its answer, as the Java client's primeConnection
+// sends SetWatches and auth packets.
+func dialSession(t *testing.T, addr string, id int64, pw []byte, extra ...[]byte) *zconn {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	if pw == nil {
+		pw = make([]byte, 16)
+	}
+	c := &zconn{t: t, nc: nc}
+	c.send(jute.Marshal(&zkproto.ConnectRequest{TimeOut: 10000, SessionID: id, Passwd: pw}))
+	for _, f := range extra {
+		c.send(f)
+	}
+	b, err := c.recv(10 * time.Second)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", addr, err)
+	}
+	var resp zkproto.ConnectResponse
+	if err := jute.Unmarshal(b, &resp); err != nil {
+		t.Fatal(err)
+	}
+	c.id, c.pw, c.to = resp.SessionID, resp.Passwd, resp.TimeOut
+	return c
+}
+
+func request(xid int32, op zkproto.OpCode, rec jute.Record) []byte {
+	e := jute.Encoder{}
+	h := zkproto.RequestHeader{Xid: xid, Type: op}
+	h.Encode(&e)
+	if rec != nil {
+		rec.Encode(&e)
+	}
+	return e.Buf
+}
+
+func (c *zconn) send(body []byte) {
+	c.t.Helper()
+	frame := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+	if _, err := c.nc.Write(append(frame, body...)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *zconn) recv(d time.Duration) ([]byte, error) {
+	_ = c.nc.SetReadDeadline(time.Now().Add(d))
+	var l [4]byte
+	if _, err := io.ReadFull(c.nc, l[:]); err != nil {
+		return nil, err
+	}
+	b := make([]byte, binary.BigEndian.Uint32(l[:]))
+	_, err := io.ReadFull(c.nc, b)
+	return b, err
+}
+
+// reply reads the next frame that is not a watch event.
+func (c *zconn) reply(d time.Duration) (zkproto.ReplyHeader, []byte, error) {
+	for {
+		b, err := c.recv(d)
+		if err != nil {
+			return zkproto.ReplyHeader{}, nil, err
+		}
+		var rh zkproto.ReplyHeader
+		dec := jute.NewDecoder(b, 0)
+		rh.Decode(dec)
+		if rh.Xid != zkproto.XidWatchEvent {
+			return rh, dec.Rest(), dec.Err()
+		}
+	}
+}
+
+func (c *zconn) call(xid int32, op zkproto.OpCode, rec jute.Record) (zkproto.ReplyHeader, []byte) {
+	c.t.Helper()
+	c.send(request(xid, op, rec))
+	rh, body, err := c.reply(10 * time.Second)
+	if err != nil {
+		c.t.Fatalf("%v xid %d: %v", op, xid, err)
+	}
+	if rh.Xid != xid {
+		c.t.Fatalf("%v: reply to xid %d, want %d", op, rh.Xid, xid)
+	}
+	return rh, body
+}
+
+// closedWithoutReply sends a setData and asserts that the server closes
+// the connection without answering it: SessionMoved.
+func (c *zconn) closedWithoutReply(xid int32, path string, data string) {
+	c.t.Helper()
+	c.send(request(xid, zkproto.OpSetData, &zkproto.SetDataRequest{Path: path, Data: []byte(data), Version: -1}))
+	rh, _, err := c.reply(10 * time.Second)
+	if err == nil {
+		c.t.Fatalf("setData through the connection the session left: answered (xid %d, err %v), want the connection closed", rh.Xid, rh.Err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		c.t.Fatalf("setData through the connection the session left: no answer and no close in 10 s")
+	}
+}
+
+func (c *zconn) getData(xid int32, path string) string {
+	c.t.Helper()
+	rh, body := c.call(xid, zkproto.OpGetData, &zkproto.PathWatch{Path: path})
+	if rh.Err != zkproto.Ok {
+		c.t.Fatalf("getData %s: %v", path, rh.Err)
+	}
+	var r zkproto.GetDataResponse
+	if err := jute.Unmarshal(body, &r); err != nil {
+		c.t.Fatal(err)
+	}
+	return string(r.Data)
+}
+
+// TestSessionMoved: a session that reconnects through another server
+// belongs to that server from then on; a request through the connection it
+// left behind is refused (SessionMoved) — the old server closes that
+// connection without a reply and the write does not happen — whether the
+// session moves between followers, to the leader or from the leader
+// (ZOOKEEPER-710). Run against three zabd servers and against three
+// Apache ZooKeeper 3.8 servers; both must behave alike.
+func TestSessionMoved(t *testing.T) {
+	skipShort(t)
+	for _, impl := range []string{"zabd", "zookeeper"} {
+		t.Run(impl, func(t *testing.T) {
+			e := newEnsemble(t, ensembleOpts{voters: 3})
+			for _, id := range e.ids {
+				if impl == "zabd" {
+					e.start(id)
+				} else {
+					e.startJava(id)
+				}
+			}
+			leader := e.waitSettled(60*time.Second, e.ids...)
+			f := others(e.ids, leader)
+			sessionMoves(t, e, leader, f[0], f[1])
+		})
+	}
+}
+
+func sessionMoves(t *testing.T, e *ensemble, leader, f1, f2 int) {
+	a := dialSession(t, e.addr(f1), 0, nil)
+	if a.to <= 0 {
+		t.Fatalf("new session: timeout %d", a.to)
+	}
+	if rh, _ := a.call(1, zkproto.OpCreate, &zkproto.CreateRequest{Path: "/moved", Data: []byte("a"), ACL: zkproto.OpenACLUnsafe}); rh.Err != zkproto.Ok {
+		t.Fatalf("create through %d: %v", f1, rh.Err)
+	}
+
+	// Follower to follower. A getData sent right behind the handshake is
+	// answered once the session resumes.
+	b := dialSession(t, e.addr(f2), a.id, a.pw, request(1, zkproto.OpSync, &zkproto.PathOnly{Path: "/moved"}))
+	if b.id != a.id || b.to <= 0 {
+		t.Fatalf("resume through %d: session %#x timeout %d, want %#x and a timeout", f2, b.id, b.to, a.id)
+	}
+	if rh, _, err := b.reply(10 * time.Second); err != nil || rh.Xid != 1 || rh.Err != zkproto.Ok {
+		t.Fatalf("sync sent behind the handshake: xid %d err %v (%v)", rh.Xid, rh.Err, err)
+	}
+	a.closedWithoutReply(2, "/moved", "stale-a")
+	if got := b.getData(2, "/moved"); got != "a" {
+		t.Fatalf("after the refused write: data %q, want \"a\"", got)
+	}
+	if rh, _ := b.call(3, zkproto.OpSetData, &zkproto.SetDataRequest{Path: "/moved", Data: []byte("b"), Version: -1}); rh.Err != zkproto.Ok {
+		t.Fatalf("setData through the session's new server: %v", rh.Err)
+	}
+
+	// Follower to leader.
+	c := dialSession(t, e.addr(leader), a.id, a.pw)
+	if c.id != a.id {
+		t.Fatalf("resume through the leader: session %#x", c.id)
+	}
+	b.closedWithoutReply(4, "/moved", "stale-b")
+	if rh, _ := c.call(1, zkproto.OpSetData, &zkproto.SetDataRequest{Path: "/moved", Data: []byte("c"), Version: -1}); rh.Err != zkproto.Ok {
+		t.Fatalf("setData through the leader: %v", rh.Err)
+	}
+
+	// Leader to follower.
+	d := dialSession(t, e.addr(f1), a.id, a.pw)
+	if d.id != a.id {
+		t.Fatalf("resume through %d: session %#x", f1, d.id)
+	}
+	c.closedWithoutReply(2, "/moved", "stale-c")
+	d.call(1, zkproto.OpSync, &zkproto.PathOnly{Path: "/moved"})
+	if got := d.getData(2, "/moved"); got != "c" {
+		t.Fatalf("final data %q, want \"c\"", got)
+	}
+
+	// A session the leader does not know is expired: a follower answers
+	// the resume with timeout 0 and session 0, as ZooKeeper does.
+	unknown := a.id ^ 0x7fff
+	x := dialSession(t, e.addr(f2), unknown, session.Password(unknown))
+	if x.to != 0 || x.id != 0 {
+		t.Fatalf("resume of an unknown session: session %#x timeout %d, want 0 and 0", x.id, x.to)
+	}
+}
