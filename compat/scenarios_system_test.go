@@ -46,5 +46,15 @@ func systemScenarios() []scenario {
 			}
 			a.getChildren2("/zookeeper", false)
 		}},
+		{name: "reconfig_disabled", run: func(s *scen) {
+			// reconfigEnabled is false by default: a reconfig is refused in
+			// its place in the order, a zxid consumed, the connection kept.
+			a := s.connect("A")
+			leaving, members := "1", "server.1=127.0.0.1:2888:3888;2181"
+			a.call(zkproto.OpReconfig, &zkproto.ReconfigRequest{LeavingServers: &leaving, CurConfigID: -1}, "leaving=1", nil)
+			a.call(zkproto.OpReconfig, &zkproto.ReconfigRequest{NewMembers: &members, CurConfigID: 5}, "members", nil)
+			a.getData("/zookeeper/config", false)
+			a.create("/after-reconfig", nil, persistent)
+		}},
 	}
 }

@@ -3,8 +3,11 @@ package quorum_test
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,14 +144,18 @@ func (c *zconn) getData(xid int32, path string) string {
 	return string(r.Data)
 }
 
-// TestSessionMoved: a session that reconnects through another server
-// belongs to that server from then on; a request through the connection it
-// left behind is refused (SessionMoved) — the old server closes that
-// connection without a reply and the write does not happen — whether the
-// session moves between followers, to the leader or from the leader
-// (ZOOKEEPER-710). Run against three zabd servers and against three
-// Apache ZooKeeper 3.8 servers; both must behave alike.
-func TestSessionMoved(t *testing.T) {
+// TestEnsembleClientView runs the same client checks against three zabd
+// servers and against three Apache ZooKeeper 3.8 servers; both must behave
+// alike:
+//   - /zookeeper/config holds the ensemble's configuration on every server;
+//   - reconfig is refused with ReconfigDisabled (reconfigEnabled=false);
+//   - a session that reconnects through another server belongs to that
+//     server from then on; a request through the connection it left
+//     behind is refused (SessionMoved) — the old server closes that
+//     connection without a reply and the write does not happen — whether
+//     the session moves between followers, to the leader or from the
+//     leader (ZOOKEEPER-710).
+func TestEnsembleClientView(t *testing.T) {
 	skipShort(t)
 	for _, impl := range []string{"zabd", "zookeeper"} {
 		t.Run(impl, func(t *testing.T) {
@@ -162,8 +169,51 @@ func TestSessionMoved(t *testing.T) {
 			}
 			leader := e.waitSettled(60*time.Second, e.ids...)
 			f := others(e.ids, leader)
+			configNode(t, e, leader, f[0])
 			sessionMoves(t, e, leader, f[0], f[1])
 		})
+	}
+}
+
+// configNode checks /zookeeper/config and a refused reconfig through a
+// leader and a follower.
+func configNode(t *testing.T, e *ensemble, ids ...int) {
+	// The harness writes server.N=host:quorumPort:electionPort lines in id
+	// order.
+	cfg, err := os.ReadFile(e.cfg(e.ids[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for _, line := range strings.Split(string(cfg), "\n") {
+		if strings.HasPrefix(line, "server.") {
+			fmt.Fprintf(&want, "%s:participant\n", line)
+		}
+	}
+	want.WriteString("version=0")
+	for _, id := range ids {
+		c := dialSession(t, e.addr(id), 0, nil)
+		rh, body := c.call(1, zkproto.OpGetData, &zkproto.PathWatch{Path: "/zookeeper/config"})
+		var r zkproto.GetDataResponse
+		if err := jute.Unmarshal(body, &r); err != nil || rh.Err != zkproto.Ok {
+			t.Fatalf("server %d: getData /zookeeper/config: %v %v", id, rh.Err, err)
+		}
+		if string(r.Data) != want.String() {
+			t.Errorf("server %d: /zookeeper/config\n got %q\nwant %q", id, r.Data, want.String())
+		}
+		st := r.Stat
+		if st.Version != -1 || st.Mzxid != 0 || st.Czxid != 0 || st.Aversion != -1 || st.DataLength != int32(want.Len()) {
+			t.Errorf("server %d: /zookeeper/config stat %+v, want version -1, czxid/mzxid 0, aversion -1, dataLength %d", id, st, want.Len())
+		}
+		leaving := "3"
+		c.send(request(2, zkproto.OpReconfig, &zkproto.ReconfigRequest{LeavingServers: &leaving, CurConfigID: -1}))
+		rh, _, err := c.reply(10 * time.Second)
+		if err != nil || rh.Xid != 2 || rh.Err != zkproto.ErrReconfigDisabled || rh.Zxid <= 0 {
+			t.Errorf("server %d: reconfig: xid %d zxid %#x err %v (%v), want ReconfigDisabled with a zxid", id, rh.Xid, rh.Zxid, rh.Err, err)
+		}
+		if rh, _ := c.call(3, zkproto.OpExists, &zkproto.PathWatch{Path: "/"}); rh.Err != zkproto.Ok {
+			t.Errorf("server %d: the connection after a refused reconfig: %v", id, rh.Err)
+		}
 	}
 }
 

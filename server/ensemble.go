@@ -343,6 +343,7 @@ func (s *Server) InstallSnapshot(r io.Reader, zxid int64) error {
 	}
 	s.tree.Lock()
 	s.tree.ReplaceWith(snap.Tree, zxid)
+	s.setConfigNode()
 	s.tree.Unlock()
 	now := time.Now().UnixMilli()
 	for id := range s.sessions.Snapshot() {
@@ -382,11 +383,21 @@ func (s *Server) ApplyLogged(entries []LogEntry) error {
 func (s *Server) ResetTree() {
 	s.tree.Lock()
 	s.tree.ReplaceWith(datatree.New(), 0)
+	s.setConfigNode()
 	s.tree.Unlock()
 	for id := range s.sessions.Snapshot() {
 		s.sessions.Remove(id)
 	}
 	s.applied.Store(0)
+}
+
+// setConfigNode puts the ensemble's configuration in /zookeeper/config
+// after the tree was rebuilt; a standalone server leaves it empty. The
+// caller holds the tree's write lock.
+func (s *Server) setConfigNode() {
+	if cfg := s.cfg.DynamicConfig(); cfg != "" {
+		s.tree.SetConfig([]byte(cfg), time.Now().UnixMilli())
+	}
 }
 
 // applySessionEffects keeps the session table in step with committed

@@ -148,6 +148,11 @@ func (p *prep) process(r *request, nowMs int64) {
 	var txn jute.Record
 	code := p.checkSession(r)
 	switch {
+	case r.op == zkproto.OpReconfig:
+		// NB: zabd has no dynamic reconfiguration; ZooKeeper with
+		// reconfigEnabled=false (its default) refuses every reconfig
+		// before any other check.
+		code = zkproto.ErrReconfigDisabled
 	case code != zkproto.Ok:
 	case r.op == zkproto.OpCreateSession:
 		typ, txn = r.op, &zkproto.CreateSessionTxn{N: r.timeout}

@@ -80,7 +80,7 @@ func validOp(op zkproto.OpCode) bool {
 		zkproto.OpGetEphemerals, zkproto.OpMulti, zkproto.OpMultiRead, zkproto.OpPing,
 		zkproto.OpSetACL, zkproto.OpSetData, zkproto.OpSetWatches, zkproto.OpSetWatches2,
 		zkproto.OpSync, zkproto.OpCheckWatches, zkproto.OpRemoveWatches, zkproto.OpAddWatch,
-		zkproto.OpWhoAmI, zkproto.OpAuth, zkproto.OpSASL:
+		zkproto.OpWhoAmI, zkproto.OpAuth, zkproto.OpSASL, zkproto.OpReconfig:
 		return true
 	}
 	return false
