@@ -18,7 +18,13 @@
 // and the value, followed by the value. The epochs are stored under the names
 // of ZooKeeper's files, "acceptedEpoch" and "currentEpoch", as 8-byte
 // big-endian integers. A value that fails its checksum is reported as an error
-// wrapping ErrCorrupt.
+// wrapping ErrCorrupt. Standalone servers and ensemble members share the rest:
+//
+//	logPurgedBefore   the log's purge horizon (Store.PurgedBefore)
+//	snapInstalling    a snapshot install in progress (persistence/snapshot)
+//
+// Open renames "quorumLogBase" (a horizon minus one) and
+// "quorumSnapInstalling", which ensemble members of earlier versions wrote.
 //
 // # Durability
 //

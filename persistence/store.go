@@ -31,6 +31,29 @@ const (
 	MetaCurrentEpoch  = "currentEpoch"
 )
 
+// Metadata names shared by both modes (8-byte big-endian zxids).
+const (
+	// MetaPurgedBefore is the log's purge horizon: the log may lack txns
+	// before this zxid, and holds every one from it on (0, or absent: the
+	// log is complete). PurgedBefore and PurgeBefore read and raise it;
+	// ResetLog sets it.
+	MetaPurgedBefore = "logPurgedBefore"
+	// MetaSnapInstalling marks a snapshot install in progress (a leader's
+	// SNAP, an import): the log may still hold another history.
+	// persistence/snapshot's Install writes and clears it.
+	MetaSnapInstalling = "snapInstalling"
+)
+
+// The metadata names of an ensemble member of zabd before the standalone
+// and ensemble layouts were unified; Open renames them.
+const (
+	// legacyLogBase: the log held every txn after this zxid
+	// (MetaPurgedBefore - 1).
+	legacyLogBase = "quorumLogBase"
+	// legacyInstalling: MetaSnapInstalling.
+	legacyInstalling = "quorumSnapInstalling"
+)
+
 // ErrCorrupt marks stored data that fails its checksum or is malformed. Any
 // layer may wrap it; recovery tests for it with errors.Is. It is the same
 // value as txnlog.ErrCorrupt.
@@ -96,7 +119,59 @@ func Open(opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("persistence: open %s: %w", path, err)
 	}
+	if err := s.migrateMeta(); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
 	return s, nil
+}
+
+// migrateMeta renames the metadata of an earlier ensemble layout in one
+// badger transaction: quorumLogBase B becomes logPurgedBefore B+1 (or the
+// horizon already stored, if higher: both modes shared one log then, and
+// each recorded only its own purges), quorumSnapInstalling becomes
+// snapInstalling.
+func (s *Store) migrateMeta() error {
+	base, err := s.metaZxid(legacyLogBase)
+	if err != nil {
+		return err
+	}
+	inst, err := s.metaZxid(legacyInstalling)
+	if err != nil {
+		return err
+	}
+	if base < 0 && inst < 0 {
+		return nil
+	}
+	purged, err := s.PurgedBefore()
+	if err != nil {
+		return err
+	}
+	err = s.Update(func(txn *badger.Txn) error {
+		if base >= 0 {
+			if base > 0 && base+1 > purged {
+				if err := txn.Set(metaKey(MetaPurgedBefore), metaValue(MetaPurgedBefore, zxidBytes(base+1))); err != nil {
+					return err
+				}
+			}
+			if err := txn.Delete(metaKey(legacyLogBase)); err != nil {
+				return err
+			}
+		}
+		if inst >= 0 {
+			if err := txn.Set(metaKey(MetaSnapInstalling), metaValue(MetaSnapInstalling, zxidBytes(inst))); err != nil {
+				return err
+			}
+			if err := txn.Delete(metaKey(legacyInstalling)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("persistence: migrate %s, %s: %w", legacyLogBase, legacyInstalling, err)
+	}
+	s.logger.Info("renamed the metadata of an earlier ensemble layout", "quorumLogBase", base, "quorumSnapInstalling", inst)
+	return nil
 }
 
 // badgerOptions sizes badger for a ZooKeeper server: a log of small values,
@@ -200,10 +275,16 @@ func (s *Store) Meta(name string) ([]byte, error) {
 	return value, nil
 }
 
+func metaValue(name string, value []byte) []byte {
+	v := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(value)), metaChecksum(name, value))
+	return append(v, value...)
+}
+
+func zxidBytes(z int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(z)) }
+
 // SetMeta stores value under name and returns once it is durable.
 func (s *Store) SetMeta(name string, value []byte) error {
-	v := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(value)), metaChecksum(name, value))
-	v = append(v, value...)
+	v := metaValue(name, value)
 	err := s.Update(func(txn *badger.Txn) error {
 		return txn.Set(metaKey(name), v)
 	})
@@ -256,4 +337,63 @@ func (s *Store) epoch(name string) (int64, error) {
 
 func (s *Store) setEpoch(name string, epoch int64) error {
 	return s.SetMeta(name, binary.BigEndian.AppendUint64(nil, uint64(epoch)))
+}
+
+// MetaZxid returns the 8-byte zxid stored under name, or -1 when there is
+// none.
+func (s *Store) MetaZxid(name string) (int64, error) { return s.metaZxid(name) }
+
+func (s *Store) metaZxid(name string) (int64, error) {
+	v, err := s.Meta(name)
+	if errors.Is(err, ErrNotFound) {
+		return -1, nil
+	}
+	if err != nil {
+		return -1, err
+	}
+	if len(v) != 8 {
+		return -1, fmt.Errorf("persistence: read %s: %d bytes, want 8: %w", name, len(v), ErrCorrupt)
+	}
+	return int64(binary.BigEndian.Uint64(v)), nil
+}
+
+// SetMetaZxid stores zxid under name and returns once it is durable.
+func (s *Store) SetMetaZxid(name string, zxid int64) error { return s.SetMeta(name, zxidBytes(zxid)) }
+
+// PurgedBefore returns the log's purge horizon (MetaPurgedBefore): the log
+// holds every txn from this zxid on, and may lack those before it. It is 0
+// when nothing was ever purged, imported or installed.
+//
+// A snapshot of zxid z is usable with this log when z+1 >= PurgedBefore;
+// without a usable snapshot the tree cannot be rebuilt unless it is 0.
+func (s *Store) PurgedBefore() (int64, error) {
+	z, err := s.metaZxid(MetaPurgedBefore)
+	return max(z, 0), err
+}
+
+// PurgeBefore raises the purge horizon to zxid (durably), then drops the log
+// entries before zxid. It is snapshot.Dir.Purge's LogPurger. The Log's
+// single-writer contract applies: the caller owns the log.
+func (s *Store) PurgeBefore(zxid int64) error {
+	cur, err := s.PurgedBefore()
+	if err != nil {
+		return err
+	}
+	if zxid > cur {
+		if err := s.SetMetaZxid(MetaPurgedBefore, zxid); err != nil {
+			return err
+		}
+	}
+	return s.log.PurgeBefore(zxid)
+}
+
+// ResetLog drops the whole log and sets the purge horizon to purgedBefore,
+// for a snapshot of purgedBefore-1 that replaces the data (a SNAP install,
+// an import). NB: the two steps are not atomic; the caller marks the
+// install (MetaSnapInstalling) so that start-up can finish it.
+func (s *Store) ResetLog(purgedBefore int64) error {
+	if err := s.log.TruncateAfter(0); err != nil {
+		return err
+	}
+	return s.SetMetaZxid(MetaPurgedBefore, purgedBefore)
 }

@@ -303,3 +303,77 @@ func TestCorruptEpoch(t *testing.T) {
 		t.Errorf("AcceptedEpoch() = %d, %v, want -1, ErrCorrupt", got, err)
 	}
 }
+
+// TestMetaOfEarlierEnsembleLayout: the metadata an ensemble member of an
+// earlier zabd wrote is renamed on open. quorumLogBase B means the log holds
+// every txn after B, the horizon B+1; a higher horizon already stored (a
+// standalone purge of the same log) stays.
+func TestMetaOfEarlierEnsembleLayout(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		meta       map[string]int64
+		wantPurged int64
+		wantMark   int64
+	}{
+		{"base", map[string]int64{"quorumLogBase": 0x100000004}, 0x100000005, -1},
+		{"base 0", map[string]int64{"quorumLogBase": 0}, 0, -1},
+		{"base below horizon", map[string]int64{"quorumLogBase": 7, persistence.MetaPurgedBefore: 20}, 20, -1},
+		{"base above horizon", map[string]int64{"quorumLogBase": 30, persistence.MetaPurgedBefore: 20}, 31, -1},
+		{"installing", map[string]int64{"quorumLogBase": 3, "quorumSnapInstalling": 9}, 4, 9},
+		{"current layout", map[string]int64{persistence.MetaPurgedBefore: 20, persistence.MetaSnapInstalling: 21}, 20, 21},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := persistence.Open(persistence.Options{Dir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tc.meta {
+				if err := s.SetMetaZxid(k, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = open(t, dir, true)
+			if p, err := s.PurgedBefore(); p != tc.wantPurged || err != nil {
+				t.Errorf("PurgedBefore = %#x, %v; want %#x", p, err, tc.wantPurged)
+			}
+			if z, err := s.MetaZxid(persistence.MetaSnapInstalling); z != tc.wantMark || err != nil {
+				t.Errorf("%s = %d, %v; want %d", persistence.MetaSnapInstalling, z, err, tc.wantMark)
+			}
+			for _, old := range []string{"quorumLogBase", "quorumSnapInstalling"} {
+				if _, err := s.Meta(old); !errors.Is(err, persistence.ErrNotFound) {
+					t.Errorf("%s left: %v", old, err)
+				}
+			}
+		})
+	}
+}
+
+func TestPurgeBeforeAndResetLog(t *testing.T) {
+	s := open(t, t.TempDir(), true)
+	appendSeq(t, s.Log(), 1, 30)
+	if p, err := s.PurgedBefore(); p != 0 || err != nil {
+		t.Fatalf("PurgedBefore of a new store = %d, %v", p, err)
+	}
+	if err := s.PurgeBefore(10); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.PurgedBefore(); p != 10 || s.Log().FirstZxid() != 10 {
+		t.Errorf("after PurgeBefore(10): horizon %d, first %d; want 10, 10", p, s.Log().FirstZxid())
+	}
+	if err := s.PurgeBefore(5); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.PurgedBefore(); p != 10 {
+		t.Errorf("PurgeBefore(5) lowered the horizon to %d", p)
+	}
+	if err := s.ResetLog(8); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.PurgedBefore(); p != 8 || s.Log().LastZxid() != 0 || len(contents(t, s.Log())) != 0 {
+		t.Errorf("after ResetLog(8): horizon %d, last %d; want 8 and an empty log", p, s.Log().LastZxid())
+	}
+}

@@ -10,7 +10,11 @@
 // # Files, not badger
 //
 // Snapshots are files in a directory of their own, dataDir/zabd-snap, not
-// chunks under the 's' keyspace of the badger store. The reasons:
+// chunks under the 's' keyspace of the badger store. Standalone servers and
+// ensemble members use the same directory and, in the store, the same purge
+// horizon (persistence.Store.PurgedBefore), so that a dataDir moves between
+// the modes; OpenDataDir moves in the snapshots that ensemble members of
+// earlier versions kept in dataDir/zabd-quorum. The reasons for files:
 //
 //   - A snapshot is written once, streamed, read once at start-up and
 //     deleted whole. A file does each in one pass with bounded memory; in
@@ -46,6 +50,15 @@
 // taken; recovery replays the log from there. (The payload zabd writes is in
 // Apache ZooKeeper's own snapshot format, which is what makes
 // `zabd snapshot-export` a copy; this package does not rely on it.)
+//
+// # Install
+//
+// Install makes one snapshot the whole of the data (a leader's SNAP, an
+// import): it marks the install in the store, commits the snapshot, drops
+// the log and sets its horizon past the snapshot, then clears the mark. A
+// crash in between leaves the mark, and CompleteInstall at start-up either
+// finishes the job (the snapshot was committed) or drops the mark (it was
+// not, and the old log still stands).
 //
 // # Concurrency
 //
