@@ -44,10 +44,16 @@
 //
 // # Data
 //
-// The txn log and the epochs live in the badger store; snapshots live in
-// dataDir/zabd-quorum: the peer's own, taken every snapCount txns
-// (snapCount/2 plus a random part, as ZooKeeper does) while it serves,
-// and the one a SNAP installed. With autopurge.purgeInterval set, each
+// An ensemble member keeps its data as a standalone server does, opened by
+// server.OpenData (durable.go): the txn log, the epochs and the log's purge
+// horizon in the badger store, snapshots in dataDir/zabd-snap. So a
+// standalone dataDir, or an Apache ZooKeeper version-2 one (imported on the
+// first start), starts an ensemble member with its data: with the highest
+// zxid it wins the election and brings the others up by DIFF or SNAP; and
+// an ensemble member's dataDir starts a standalone server. Snapshots are
+// the peer's own, taken every snapCount txns (snapCount/2 plus a random
+// part, as ZooKeeper does) while it serves, the one a SNAP installed, and
+// whatever the dataDir held. With autopurge.purgeInterval set, each
 // snapshot also drops the snapshots beyond autopurge.snapRetainCount and
 // the log before the oldest kept one (at snapshot time, not on the hour);
 // a leader then SNAPs a learner that is behind the kept log. The server
@@ -65,8 +71,7 @@
 //
 // # Not supported
 //
-// ZooKeeper's version-2 files and zabd's standalone snapshots are not
-// loaded by an ensemble member; quorum SASL and TLS; dynamic
+// Quorum SASL and TLS; dynamic
 // reconfiguration; local sessions; throttling of concurrent syncs. Every
 // learner can be made to sync by SNAP with ZABD_FORCE_SNAPSHOT_SYNC=true
 // in the leader's environment (tests).

@@ -1,12 +1,10 @@
 package quorum
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"github.com/zabd/zabd/persistence"
@@ -17,34 +15,24 @@ import (
 	"github.com/zabd/zabd/server/config"
 )
 
-// SnapDir is the directory under dataDir that holds an ensemble member's
-// snapshots: its own, taken every snapCount txns, and the one a SNAP
-// installed, in the payload format of server.WriteSnapshot (ZooKeeper's
-// snapshot file).
-const SnapDir = "zabd-quorum"
-
-// Metadata names.
-const (
-	// metaLogBase: the txn log holds every txn after this zxid, which is
-	// the zxid of a snapshot in SnapDir (0 when the log is complete).
-	metaLogBase = "quorumLogBase"
-	// metaInstalling: a SNAP of this zxid is being installed; the log
-	// may still hold another history.
-	metaInstalling = "quorumSnapInstalling"
-)
-
 // durable is a peer's persistent state: the txn log, the epochs and the
-// snapshots. Not safe for concurrent use: the peer's loop owns it (the
-// server gets an empty TxnLog, logView).
+// snapshots, in the layout a standalone server keeps too (server.OpenData):
+// the badger store, and snapshots in dataDir/zabd-snap in the payload format
+// of server.WriteSnapshot (ZooKeeper's snapshot file): the peer's own, taken
+// every snapCount txns, the one a SNAP installed, and the ones a standalone
+// server or an import left. Not safe for concurrent use: the peer's loop
+// owns it (the server gets an empty TxnLog, logView).
 //
-// Invariants: the log holds every txn after base; base is 0 or the zxid of
-// a kept snapshot, and every snapshot holds committed txns only. The data
-// is the newest snapshot plus the log after it.
+// Invariants: the log holds every txn after base, which is the store's
+// purge horizon minus one (persistence.Store.PurgedBefore); base is at most
+// the newest snapshot's zxid, and every snapshot holds committed txns only.
+// The data is the newest snapshot plus the log after it.
 //
-// A SNAP install records metaInstalling, stores the snapshot, drops the
-// whole log, records the new base and clears the marker; open completes an
-// install the marker says was interrupted. A purge records the new base
-// first, then drops the log entries before it.
+// A SNAP install is snapshot.Dir.Install: marked in the store, the snapshot
+// stored, the whole log dropped, the new horizon recorded, the mark cleared;
+// server.OpenData completes an install the mark says was interrupted. A
+// purge (snapshot.Dir.Purge) records the new horizon first, then drops the
+// log entries before it.
 type durable struct {
 	st    *persistence.Store
 	log   *txnlog.Log
@@ -52,7 +40,7 @@ type durable struct {
 	slog  *slog.Logger
 
 	snap snapshot.Meta // newest snapshot; Zxid 0 when none
-	base int64
+	base int64         // the log holds every txn after base
 
 	// retain is how many snapshots a purge keeps (autopurge.snapRetainCount);
 	// 0 keeps every snapshot and the whole log.
@@ -63,48 +51,30 @@ type durable struct {
 	forceSnap bool
 }
 
-// openDurable opens the store of cfg and repairs an interrupted SNAP install.
+// openDurable opens the data of cfg (server.OpenData: it upgrades an
+// earlier layout, repairs an interrupted SNAP install and imports Apache
+// ZooKeeper's version-2 files into a new store).
 func openDurable(cfg *config.Config, log *slog.Logger) (*durable, error) {
-	st, err := persistence.Open(persistence.Options{Dir: cfg.DataLogDir, ForceSync: cfg.ForceSync, Logger: log})
+	st, snaps, err := server.OpenData(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	d := &durable{st: st, log: st.Log(), slog: log}
-	if err := d.load(cfg); err != nil {
+	d := &durable{st: st, log: st.Log(), snaps: snaps, slog: log}
+	if cfg.PurgeIntervalHours > 0 {
+		d.retain = max(cfg.SnapRetainCount, snapshot.MinRetainCount)
+	}
+	if err := d.load(); err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
 	return d, nil
 }
 
-func (d *durable) load(cfg *config.Config) error {
-	var err error
-	if d.snaps, err = snapshot.OpenDir(filepath.Join(cfg.DataDir, SnapDir)); err != nil {
-		return fmt.Errorf("quorum: %w", err)
-	}
-	if cfg.PurgeIntervalHours > 0 {
-		d.retain = max(cfg.SnapRetainCount, 3)
-	}
-	if d.base, err = d.metaZxid(metaLogBase); err != nil {
-		return err
-	}
-	installing, err := d.metaZxid(metaInstalling)
-	if err != nil {
+func (d *durable) load() error {
+	if err := d.readBase(); err != nil {
 		return err
 	}
 	if err := d.newest(); err != nil {
 		return err
-	}
-	if installing != 0 {
-		if d.snap.Zxid == installing {
-			// The snapshot is stored: finish dropping the old history.
-			d.slog.Warn("completing an interrupted snapshot install", "snapshot", hex(installing), "logBase", hex(d.base))
-			if err := d.setBase(installing, true); err != nil {
-				return err
-			}
-		}
-		if err := d.st.DeleteMeta(metaInstalling); err != nil {
-			return err
-		}
 	}
 	if d.base > d.snap.Zxid {
 		return fmt.Errorf("quorum: the log starts after %s, but the newest snapshot in %s is %s: %w",
@@ -113,21 +83,14 @@ func (d *durable) load(cfg *config.Config) error {
 	return nil
 }
 
-func (d *durable) metaZxid(name string) (int64, error) {
-	v, err := d.st.Meta(name)
-	switch {
-	case errors.Is(err, persistence.ErrNotFound):
-		return 0, nil
-	case err != nil:
-		return 0, fmt.Errorf("quorum: %w", err)
-	case len(v) != 8:
-		return 0, fmt.Errorf("quorum: %s of %d bytes: %w", name, len(v), persistence.ErrCorrupt)
+// readBase reads base from the store's purge horizon.
+func (d *durable) readBase() error {
+	p, err := d.st.PurgedBefore()
+	if err != nil {
+		return fmt.Errorf("quorum: %w", err)
 	}
-	return int64(binary.BigEndian.Uint64(v)), nil
-}
-
-func (d *durable) setMetaZxid(name string, z int64) error {
-	return d.st.SetMeta(name, binary.BigEndian.AppendUint64(nil, uint64(z)))
+	d.base = max(p-1, 0)
+	return nil
 }
 
 // newest finds the newest snapshot that is not damaged.
@@ -144,20 +107,6 @@ func (d *durable) newest() error {
 		}
 		d.slog.Warn("skipping damaged snapshot", "path", m.Path, "err", m.Err)
 	}
-	return nil
-}
-
-// setBase records base, dropping the whole log first when drop is set.
-func (d *durable) setBase(base int64, drop bool) error {
-	if drop {
-		if err := d.log.TruncateAfter(0); err != nil {
-			return err
-		}
-	}
-	if err := d.setMetaZxid(metaLogBase, base); err != nil {
-		return err
-	}
-	d.base = base
 	return nil
 }
 
@@ -240,21 +189,19 @@ func (d *durable) Entries(after, upTo int64) ([]zab.Entry, error) {
 }
 
 // installSnapshot makes a SNAP's snapshot (server.WriteSnapshot's format)
-// the new start of this peer's state: stored durably, then the log dropped.
+// the new start of this peer's state: stored durably, then the log dropped
+// (snapshot.Dir.Install). Older snapshots, of a history the log no longer
+// continues, go beyond the newest retained ones.
 func (d *durable) installSnapshot(zxid int64, data []byte) error {
-	if err := d.setMetaZxid(metaInstalling, zxid); err != nil {
+	m, err := d.snaps.Install(d.st, zxid, time.Now(), func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+	if err != nil {
 		return err
 	}
-	if err := d.writeSnapshot(zxid, data); err != nil {
-		return err
-	}
-	if err := d.setBase(zxid, true); err != nil {
-		return err
-	}
-	if err := d.st.DeleteMeta(metaInstalling); err != nil {
-		return err
-	}
-	return d.purge(max(d.retain, 2))
+	d.snap, d.base = m, zxid
+	return d.purge(max(d.retain, snapshot.MinRetainCount))
 }
 
 // takeSnapshot stores a snapshot of the committed txns up to zxid and, with
@@ -263,22 +210,12 @@ func (d *durable) takeSnapshot(zxid int64, data []byte) error {
 	if zxid <= d.snap.Zxid {
 		return nil // nothing new since the last one
 	}
-	if err := d.writeSnapshot(zxid, data); err != nil {
-		return err
-	}
-	if d.retain == 0 {
-		return nil
-	}
-	return d.purge(d.retain)
-}
-
-func (d *durable) writeSnapshot(zxid int64, data []byte) error {
 	w, err := d.snaps.Create(zxid, time.Now())
 	if err != nil {
 		return err
 	}
+	defer w.Abort()
 	if _, err := w.Write(data); err != nil {
-		w.Abort()
 		return err
 	}
 	m, err := w.Commit()
@@ -286,39 +223,24 @@ func (d *durable) writeSnapshot(zxid int64, data []byte) error {
 		return err
 	}
 	d.snap = m
-	return nil
+	if d.retain == 0 {
+		return nil
+	}
+	return d.purge(d.retain)
 }
 
-// purge keeps the newest keep snapshots and the log after the oldest of
-// them (PurgeTxnLog.purge). The new base is recorded before entries go.
+// purge keeps the newest keep snapshots and the log from the oldest of them
+// on (snapshot.Dir.Purge, PurgeTxnLog.purge): the store records the new
+// horizon before entries go.
 func (d *durable) purge(keep int) error {
-	list, err := d.snaps.List()
+	res, err := d.snaps.Purge(keep, d.st)
+	for _, m := range res.Removed {
+		d.slog.Debug("removed an old snapshot", "path", m.Path)
+	}
 	if err != nil {
 		return err
 	}
-	var kept []snapshot.Meta
-	for _, m := range list {
-		if m.Err == nil && len(kept) < keep {
-			kept = append(kept, m)
-			continue
-		}
-		if len(kept) == keep {
-			if err := d.snaps.Remove(m); err != nil {
-				d.slog.Warn("removing an old snapshot", "path", m.Path, "err", err)
-			}
-		}
-	}
-	if len(kept) < keep {
-		return nil // too few snapshots to drop any log
-	}
-	oldest := kept[len(kept)-1].Zxid
-	if oldest <= d.base {
-		return nil
-	}
-	if err := d.setBase(oldest, false); err != nil {
-		return err
-	}
-	return d.log.PurgeBefore(oldest + 1)
+	return d.readBase()
 }
 
 // snapshotReader opens the newest snapshot's payload; nil when there is none.

@@ -4,8 +4,15 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
+	"github.com/zabd/zabd/persistence"
+	"github.com/zabd/zabd/persistence/snapshot"
+	"github.com/zabd/zabd/persistence/txnlog"
 	"github.com/zabd/zabd/quorum/zab"
 	"github.com/zabd/zabd/server/config"
 )
@@ -81,29 +88,36 @@ func TestDurableSnapshotsAndPurge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Three snapshots kept: the log starts after the oldest.
-	if d.base != 10 || d.snap.Zxid != 30 || d.lastZxid() != 40 {
-		t.Fatalf("base %d, snapshot %d, last %d; want 10, 30, 40", d.base, d.snap.Zxid, d.lastZxid())
+	// Three snapshots kept: the log starts at the oldest (PurgeTxnLog keeps
+	// the log from the oldest kept snapshot's zxid on).
+	if d.base != 9 || d.snap.Zxid != 30 || d.lastZxid() != 40 {
+		t.Fatalf("base %d, snapshot %d, last %d; want 9, 30, 40", d.base, d.snap.Zxid, d.lastZxid())
 	}
-	if _, err := d.Entries(9, 40); !errors.Is(err, zab.ErrCompacted) {
-		t.Errorf("Entries(9) = %v, want ErrCompacted", err)
+	if _, err := d.Entries(8, 40); !errors.Is(err, zab.ErrCompacted) {
+		t.Errorf("Entries(8) = %v, want ErrCompacted", err)
 	}
-	if got := zxids(t, d, 10); len(got) != 30 || got[0] != 11 {
-		t.Errorf("Entries(10) = %v", got)
+	if got := zxids(t, d, 9); len(got) != 31 || got[0] != 10 {
+		t.Errorf("Entries(9) = %v", got)
 	}
 	if err := d.takeSnapshot(35, []byte("tree")); err != nil {
 		t.Fatal(err)
 	}
-	if d.base != 20 || d.log.FirstZxid() != 21 {
-		t.Errorf("after a fourth snapshot: base %d, first logged %d; want 20, 21", d.base, d.log.FirstZxid())
+	if d.base != 19 || d.log.FirstZxid() != 20 {
+		t.Errorf("after a fourth snapshot: base %d, first logged %d; want 19, 20", d.base, d.log.FirstZxid())
+	}
+	if p, _ := d.st.PurgedBefore(); p != 20 {
+		t.Errorf("store's purge horizon %d, want 20", p)
 	}
 	if err := d.close(); err != nil {
 		t.Fatal(err)
 	}
 	d = openTestDurable(t, dir, true)
 	defer d.close()
-	if d.base != 20 || d.snap.Zxid != 35 || d.lastZxid() != 40 {
-		t.Errorf("reopened: base %d, snapshot %d, last %d; want 20, 35, 40", d.base, d.snap.Zxid, d.lastZxid())
+	if d.base != 19 || d.snap.Zxid != 35 || d.lastZxid() != 40 {
+		t.Errorf("reopened: base %d, snapshot %d, last %d; want 19, 35, 40", d.base, d.snap.Zxid, d.lastZxid())
+	}
+	if d.snap.Path != filepath.Join(dir, snapshot.SubDir, snapshot.Name(35)) {
+		t.Errorf("snapshot at %s, want it in %s", d.snap.Path, snapshot.SubDir)
 	}
 }
 
@@ -117,55 +131,194 @@ func TestDurableInstall(t *testing.T) {
 	if d.base != 0x200000000 || d.log.LastZxid() != 0 || d.lastZxid() != 0x200000000 {
 		t.Fatalf("after install: base %#x, log last %#x, last %#x", d.base, d.log.LastZxid(), d.lastZxid())
 	}
-	rc, err := d.snapshotReader()
-	if err != nil {
-		t.Fatal(err)
+	if p, _ := d.st.PurgedBefore(); p != 0x200000001 {
+		t.Errorf("store's purge horizon %#x, want 0x200000001", p)
 	}
-	b, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil || string(b) != "leader's tree" {
-		t.Fatalf("snapshot = %q, %v", b, err)
+	if z, _ := d.st.MetaZxid(persistence.MetaSnapInstalling); z != -1 {
+		t.Errorf("install mark %#x left", z)
+	}
+	if got := readSnap(t, d); got != "leader's tree" {
+		t.Fatalf("snapshot = %q", got)
 	}
 	if err := d.close(); err != nil {
 		t.Fatal(err)
 	}
 }
 
+func readSnap(t *testing.T, d *durable) string {
+	t.Helper()
+	rc, err := d.snapshotReader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc == nil {
+		return ""
+	}
+	b, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // TestDurableInterruptedInstall: a crash after the SNAP's snapshot is
 // stored but before the old log is dropped must not mix the two histories.
+// The mark is written under its current name and under the name of the
+// earlier ensemble layout (quorumSnapInstalling).
 func TestDurableInterruptedInstall(t *testing.T) {
-	t.Run("after the snapshot", func(t *testing.T) {
+	for _, mark := range []string{persistence.MetaSnapInstalling, "quorumSnapInstalling"} {
+		t.Run(mark+"/after the snapshot", func(t *testing.T) {
+			dir := t.TempDir()
+			d := openTestDurable(t, dir, false)
+			appendN(t, d, 0x100000001, 0x100000009)
+			if err := d.st.SetMetaZxid(mark, 0x100000004); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.takeSnapshot(0x100000004, []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+			d.close()
+			d = openTestDurable(t, dir, false)
+			defer d.close()
+			if d.base != 0x100000004 || d.log.LastZxid() != 0 {
+				t.Errorf("reopened: base %#x, log last %#x; want the log dropped", d.base, d.log.LastZxid())
+			}
+			for _, name := range []string{persistence.MetaSnapInstalling, "quorumSnapInstalling"} {
+				if z, _ := d.st.MetaZxid(name); z != -1 {
+					t.Errorf("install mark %s %#x left", name, z)
+				}
+			}
+		})
+		t.Run(mark+"/before the snapshot", func(t *testing.T) {
+			dir := t.TempDir()
+			d := openTestDurable(t, dir, false)
+			appendN(t, d, 0x100000001, 0x100000009)
+			if err := d.st.SetMetaZxid(mark, 0x200000000); err != nil {
+				t.Fatal(err)
+			}
+			d.close()
+			d = openTestDurable(t, dir, false)
+			defer d.close()
+			if d.base != 0 || d.log.LastZxid() != 0x100000009 {
+				t.Errorf("reopened: base %#x, log last %#x; want the log kept", d.base, d.log.LastZxid())
+			}
+		})
+	}
+}
+
+// TestDurableLoadsEarlierLayouts opens dataDirs as the previous zabd left
+// them: an ensemble member's (snapshots in dataDir/zabd-quorum, the log base
+// in quorumLogBase) and a standalone server's (dataDir/zabd-snap,
+// logPurgedBefore), and one that was both, in turn.
+func TestDurableLoadsEarlierLayouts(t *testing.T) {
+	writeSnap := func(t *testing.T, dir string, zxid int64, data string, at time.Time) {
+		t.Helper()
+		sd, err := snapshot.OpenDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := sd.Create(zxid, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, data); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// store opens dir's store alone, appends 1..to and sets metadata.
+	store := func(t *testing.T, dir string, to int64, meta map[string]int64) {
+		t.Helper()
+		st, err := persistence.Open(persistence.Options{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		var es []txnlog.Entry
+		for z := int64(1); z <= to; z++ {
+			es = append(es, txnlog.Entry{Zxid: z, Data: []byte{byte(z)}})
+		}
+		if err := st.Log().Append(es); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range meta {
+			if err := st.SetMetaZxid(k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// An earlier store holds the log from the horizon on.
+		if err := st.Log().PurgeBefore(max(meta["quorumLogBase"]+1, meta[persistence.MetaPurgedBefore])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	t.Run("ensemble", func(t *testing.T) {
 		dir := t.TempDir()
+		writeSnap(t, filepath.Join(dir, "zabd-quorum"), 20, "old 20", now)
+		writeSnap(t, filepath.Join(dir, "zabd-quorum"), 30, "old 30", now)
+		store(t, dir, 40, map[string]int64{"quorumLogBase": 20})
 		d := openTestDurable(t, dir, false)
-		appendN(t, d, 0x100000001, 0x100000009)
-		if err := d.setMetaZxid(metaInstalling, 0x100000004); err != nil {
-			t.Fatal(err)
-		}
-		if err := d.writeSnapshot(0x100000004, []byte("x")); err != nil {
-			t.Fatal(err)
-		}
-		d.close()
-		d = openTestDurable(t, dir, false)
 		defer d.close()
-		if d.base != 0x100000004 || d.log.LastZxid() != 0 {
-			t.Errorf("reopened: base %#x, log last %#x; want the log dropped", d.base, d.log.LastZxid())
+		if d.snap.Zxid != 30 || d.base != 20 || d.lastZxid() != 40 || readSnap(t, d) != "old 30" {
+			t.Errorf("snapshot %d, base %d, last %d; want 30, 20, 40", d.snap.Zxid, d.base, d.lastZxid())
 		}
-		if z, _ := d.metaZxid(metaInstalling); z != 0 {
-			t.Errorf("install marker %#x left", z)
+		if _, err := os.Stat(filepath.Join(dir, "zabd-quorum")); !os.IsNotExist(err) {
+			t.Errorf("zabd-quorum left: %v", err)
+		}
+		if z, _ := d.st.MetaZxid("quorumLogBase"); z != -1 {
+			t.Errorf("quorumLogBase %d left", z)
+		}
+		if got := zxids(t, d, 30); len(got) != 10 || got[0] != 31 {
+			t.Errorf("Entries(30) = %v", got)
 		}
 	})
-	t.Run("before the snapshot", func(t *testing.T) {
+	t.Run("standalone", func(t *testing.T) {
 		dir := t.TempDir()
+		writeSnap(t, filepath.Join(dir, snapshot.SubDir), 25, "standalone 25", now)
+		store(t, dir, 40, map[string]int64{persistence.MetaPurgedBefore: 25})
 		d := openTestDurable(t, dir, false)
-		appendN(t, d, 0x100000001, 0x100000009)
-		if err := d.setMetaZxid(metaInstalling, 0x200000000); err != nil {
+		defer d.close()
+		if d.snap.Zxid != 25 || d.base != 24 || d.lastZxid() != 40 || readSnap(t, d) != "standalone 25" {
+			t.Errorf("snapshot %d, base %d, last %d; want 25, 24, 40", d.snap.Zxid, d.base, d.lastZxid())
+		}
+		if _, err := d.Entries(23, -1); !errors.Is(err, zab.ErrCompacted) {
+			t.Errorf("Entries(23) = %v, want ErrCompacted", err)
+		}
+	})
+	t.Run("both", func(t *testing.T) {
+		// Standalone first (snapshots 10 and 30, the log purged before 10),
+		// then an ensemble member (snapshots 30 and 35, base 30): the later
+		// snapshot of 30 wins, the higher horizon holds.
+		dir := t.TempDir()
+		writeSnap(t, filepath.Join(dir, snapshot.SubDir), 10, "standalone 10", now.Add(-time.Hour))
+		writeSnap(t, filepath.Join(dir, snapshot.SubDir), 30, "standalone 30", now.Add(-time.Hour))
+		writeSnap(t, filepath.Join(dir, "zabd-quorum"), 30, "ensemble 30", now)
+		writeSnap(t, filepath.Join(dir, "zabd-quorum"), 35, "ensemble 35", now)
+		store(t, dir, 40, map[string]int64{persistence.MetaPurgedBefore: 10, "quorumLogBase": 30})
+		d := openTestDurable(t, dir, false)
+		defer d.close()
+		if d.snap.Zxid != 35 || d.base != 30 || readSnap(t, d) != "ensemble 35" {
+			t.Errorf("snapshot %d, base %d; want 35, 30", d.snap.Zxid, d.base)
+		}
+		list, err := d.snaps.List()
+		if err != nil {
 			t.Fatal(err)
 		}
-		d.close()
-		d = openTestDurable(t, dir, false)
-		defer d.close()
-		if d.base != 0 || d.log.LastZxid() != 0x100000009 {
-			t.Errorf("reopened: base %#x, log last %#x; want the log kept", d.base, d.log.LastZxid())
+		var got []string
+		for _, m := range list {
+			r, err := d.snaps.Open(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(r)
+			r.Close()
+			got = append(got, string(b))
+		}
+		if want := []string{"ensemble 35", "ensemble 30", "standalone 10"}; !slices.Equal(got, want) {
+			t.Errorf("snapshots %q, want %q", got, want)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -26,10 +27,12 @@ import (
 // Start-up recovery (counterpart: ZKDatabase.loadDataBase,
 // FileTxnSnapLog.restore, ZooKeeperServer.loadData):
 //
-//  1. If the store is new (no snapshot, empty log) and dataDir/version-2 or
-//     dataLogDir/version-2 holds Apache ZooKeeper's files, import them: the
-//     newest snapshot.<zxid> that reads back whole, then every txn after it
-//     from the log.<zxid> files; the result becomes zabd's first snapshot.
+//  1. OpenData, in either mode: if the store is new (no snapshot, empty
+//     log) and dataDir/version-2 or dataLogDir/version-2 holds Apache
+//     ZooKeeper's files, import them: the newest snapshot.<zxid> that reads
+//     back whole, then every txn after it from the log.<zxid> files; the
+//     result becomes zabd's first snapshot. (An ensemble member then loads
+//     the tree itself, from the same snapshots and log: package quorum.)
 //  2. Load the newest snapshot whose checksum holds, skipping (and logging)
 //     damaged ones and ones older than what the log still covers.
 //  3. Replay the log from the snapshot's zxid on. The snapshot's own last txn
@@ -44,12 +47,6 @@ import (
 //     that own ephemerals but are not among them are killed
 //     (ZooKeeperServer.loadData, "Clean up dead sessions").
 
-// metaPurgedBefore is the store metadata holding the zxid before which the
-// log may lack txns (8 bytes, big-endian): set before every purge and when
-// data is imported. A snapshot older than that cannot be used, and without
-// any snapshot the tree cannot be rebuilt from the log alone.
-const metaPurgedBefore = "logPurgedBefore"
-
 // state is a recovered tree with its sessions.
 type state struct {
 	tree     *datatree.Tree
@@ -60,14 +57,65 @@ type state struct {
 	killed   int            // dead sessions whose ephemerals were removed
 }
 
-// recoverStore rebuilds the tree and sessions of s from the badger store and
-// the snapshots (importing Apache ZooKeeper's files into a new store).
-func (s *Server) recoverStore(sl *storeLog) error {
-	if err := sl.openSnapshots(s.cfg); err != nil {
-		return err
+// OpenData opens the durable data of the server of cfg, whichever mode
+// cfg says: the badger store under dataLogDir (txn log, epochs, the log's
+// purge horizon persistence.MetaPurgedBefore) and the snapshots in
+// dataDir/zabd-snap. Standalone servers and ensemble members keep the same
+// layout, so a dataDir moves between the modes as ZooKeeper's does. On the
+// way it moves an earlier ensemble layout's snapshots into place
+// (snapshot.OpenDataDir; persistence.Open renames its metadata), finishes a
+// snapshot install a crash interrupted (snapshot.Dir.CompleteInstall), and
+// imports Apache ZooKeeper's version-2 files into a new store. The caller
+// closes the store.
+//
+// Counterpart: the FileTxnSnapLog that ZooKeeperServer and QuorumPeer both
+// build over dataDir and dataLogDir.
+func OpenData(cfg *config.Config, log *slog.Logger) (*persistence.Store, *snapshot.Dir, error) {
+	return openData(cfg, log, true)
+}
+
+// openData is OpenData, importing only when importZK is set (offline verbs
+// leave the import to start-up).
+func openData(cfg *config.Config, log *slog.Logger, importZK bool) (*persistence.Store, *snapshot.Dir, error) {
+	store, err := persistence.Open(persistence.Options{Dir: cfg.DataLogDir, ForceSync: cfg.ForceSync, Logger: log})
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := importZooKeeper(s.cfg, s.log, sl); err != nil {
-		return err
+	snaps, err := prepareData(cfg, log, store, importZK)
+	if err != nil {
+		return nil, nil, errors.Join(err, store.Close())
+	}
+	return store, snaps, nil
+}
+
+func prepareData(cfg *config.Config, log *slog.Logger, store *persistence.Store, importZK bool) (*snapshot.Dir, error) {
+	snaps, moved, err := snapshot.OpenDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if moved > 0 {
+		log.Info("moved the snapshots of an earlier ensemble layout", "snapshots", moved, "into", snaps.Path())
+	}
+	zxid, stored, err := snaps.CompleteInstall(store)
+	if err != nil {
+		return nil, fmt.Errorf("server: complete an interrupted snapshot install: %w", err)
+	}
+	if zxid >= 0 {
+		log.Warn("completed an interrupted snapshot install", "zxid", hex(zxid), "snapshotStored", stored)
+	}
+	if importZK {
+		if err := importZooKeeper(cfg, log, store, snaps); err != nil {
+			return nil, err
+		}
+	}
+	return snaps, nil
+}
+
+// recoverStore rebuilds the tree and sessions of s from the badger store and
+// the snapshots that OpenData opened.
+func (s *Server) recoverStore(sl *storeLog) error {
+	if sl.snaps == nil {
+		return errors.New("server: the store's snapshots are not open (use OpenData)")
 	}
 	st, err := loadState(s.cfg, s.log, sl, true)
 	if err != nil {
@@ -82,19 +130,6 @@ func (s *Server) recoverStore(sl *storeLog) error {
 	return nil
 }
 
-// openSnapshots opens dataDir/zabd-snap.
-func (l *storeLog) openSnapshots(cfg *config.Config) error {
-	if l.snaps != nil {
-		return nil
-	}
-	d, err := snapshot.OpenDir(filepath.Join(cfg.DataDir, snapshot.SubDir))
-	if err != nil {
-		return fmt.Errorf("server: %w", err)
-	}
-	l.snaps = d
-	return nil
-}
-
 // loadState loads the newest usable snapshot and replays the log after it.
 // With repair it cuts off a corrupt last log record; without (an offline
 // export) it only stops before it.
@@ -103,7 +138,7 @@ func loadState(cfg *config.Config, log *slog.Logger, sl *storeLog, repair bool) 
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	purged, err := sl.purgedBefore()
+	purged, err := sl.store.PurgedBefore()
 	if err != nil {
 		return nil, err
 	}
@@ -300,18 +335,20 @@ func killDeadSessions(log *slog.Logger, tree *datatree.Tree, sessions map[int64]
 
 // importZooKeeper imports Apache ZooKeeper's version-2 files into a new
 // store: it does nothing if the store has a snapshot or a txn, or if there
-// are no such files.
-func importZooKeeper(cfg *config.Config, log *slog.Logger, sl *storeLog) error {
-	metas, err := sl.snaps.List()
+// are no such files. The epochs go first and the snapshot that holds the
+// imported tree last, installed as a SNAP's is (snapshot.Dir.Install), so
+// that a crash in between leaves a store that is still new.
+func importZooKeeper(cfg *config.Config, log *slog.Logger, store *persistence.Store, snaps *snapshot.Dir) error {
+	metas, err := snaps.List()
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
-	if len(metas) > 0 || sl.log.LastZxid() != 0 {
+	if len(metas) > 0 || store.Log().LastZxid() != 0 {
 		return nil
 	}
 	snapDir := filepath.Join(cfg.DataDir, zkfiles.VersionDir)
 	logDir := filepath.Join(cfg.DataLogDir, zkfiles.VersionDir)
-	snaps, err := zkfiles.Snapshots(snapDir)
+	zkSnaps, err := zkfiles.Snapshots(snapDir)
 	if err != nil {
 		return fmt.Errorf("server: import: %w", err)
 	}
@@ -319,40 +356,28 @@ func importZooKeeper(cfg *config.Config, log *slog.Logger, sl *storeLog) error {
 	if err != nil {
 		return fmt.Errorf("server: import: %w", err)
 	}
-	if len(snaps) == 0 && len(logs) == 0 {
+	if len(zkSnaps) == 0 && len(logs) == 0 {
 		return nil
 	}
 	start := time.Now()
-	st, from, err := loadZooKeeper(log, snaps, logs, cfg.JuteMaxBuffer)
+	st, from, err := loadZooKeeper(log, zkSnaps, logs, cfg.JuteMaxBuffer)
 	if err != nil {
 		return fmt.Errorf("server: import Apache ZooKeeper data from %s: %w", snapDir, err)
 	}
+	epochs, err := importEpochs(store, snapDir)
+	if err != nil {
+		return err
+	}
 	zxid := st.tree.LastZxid()
-	// The log starts after the import: record that before the snapshot that
-	// holds the imported tree, so that no crash leaves a state in which the
-	// empty log looks complete.
-	if err := sl.setPurgedBefore(zxid + 1); err != nil {
-		return err
-	}
-	w, err := sl.snaps.Create(zxid, time.Now())
+	var nodes int
+	m, err := snaps.Install(store, zxid, time.Now(), func(w io.Writer) error {
+		st.tree.RLock()
+		defer st.tree.RUnlock()
+		nodes = st.tree.NodeCount()
+		return st.tree.WriteSnapshot(w, st.sessions)
+	})
 	if err != nil {
 		return fmt.Errorf("server: import: %w", err)
-	}
-	defer w.Abort()
-	st.tree.RLock()
-	nodes := st.tree.NodeCount()
-	err = st.tree.WriteSnapshot(w, st.sessions)
-	st.tree.RUnlock()
-	if err != nil {
-		return fmt.Errorf("server: import: write snapshot: %w", err)
-	}
-	m, err := w.Commit()
-	if err != nil {
-		return fmt.Errorf("server: import: %w", err)
-	}
-	epochs, err := importEpochs(sl.store, snapDir)
-	if err != nil {
-		return err
 	}
 	snapFile := "none"
 	if st.snap != nil {
@@ -471,38 +496,13 @@ func (l *storeLog) TruncateAfter(zxid int64) error {
 	return l.log.TruncateAfter(zxid)
 }
 
-// PurgeBefore records that the log may lack the txns before zxid, then drops
-// them. It is snapshot.Dir.Purge's LogPurger.
+// PurgeBefore raises the log's purge horizon to zxid, then drops the txns
+// before it (persistence.Store.PurgeBefore). It is snapshot.Dir.Purge's
+// LogPurger.
 func (l *storeLog) PurgeBefore(zxid int64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := l.setPurgedBefore(zxid); err != nil {
-		return err
-	}
-	return l.log.PurgeBefore(zxid)
-}
-
-func (l *storeLog) purgedBefore() (int64, error) {
-	v, err := l.store.Meta(metaPurgedBefore)
-	if errors.Is(err, persistence.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	if len(v) != 8 {
-		return 0, fmt.Errorf("server: %s: %d bytes: %w", metaPurgedBefore, len(v), persistence.ErrCorrupt)
-	}
-	return int64(binary.BigEndian.Uint64(v)), nil
-}
-
-// setPurgedBefore raises the recorded purge horizon to zxid.
-func (l *storeLog) setPurgedBefore(zxid int64) error {
-	cur, err := l.purgedBefore()
-	if err != nil || cur >= zxid {
-		return err
-	}
-	return l.store.SetMeta(metaPurgedBefore, binary.BigEndian.AppendUint64(nil, uint64(zxid)))
+	return l.store.PurgeBefore(zxid)
 }
 
 // entriesAfter returns the zxid of the first log entry after zxid and how

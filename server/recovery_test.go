@@ -92,15 +92,15 @@ func storeConfig(t testing.TB, dir string) *config.Config {
 	return cfg
 }
 
-// openStoreServer opens the store of cfg and builds a server over it,
+// openStoreServer opens the data of cfg and builds a server over it,
 // recovering as start-up does. Close it with closeServer or run it with
 // serve.
 func openStoreServer(cfg *config.Config, log *slog.Logger) (*Server, error) {
-	store, err := persistence.Open(persistence.Options{Dir: cfg.DataLogDir, ForceSync: cfg.ForceSync, Logger: log})
+	store, snaps, err := OpenData(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	s, err := New(cfg, log, &storeLog{store: store, log: store.Log()})
+	s, err := New(cfg, log, &storeLog{store: store, log: store.Log(), snaps: snaps})
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -1312,5 +1312,69 @@ func TestCrashKill9(t *testing.T) {
 		rounds, totalAcks, recoveredFromSnapshot, time.Since(began).Round(time.Millisecond))
 	if totalAcks < 1000 || recoveredFromSnapshot < rounds/2 {
 		t.Errorf("weak run: %d acknowledged writes, %d restarts from a snapshot", totalAcks, recoveredFromSnapshot)
+	}
+}
+
+// TestRecoveryFromEarlierEnsembleLayout starts a standalone server on a
+// dataDir as an ensemble member of an earlier zabd left it: snapshots in
+// dataDir/zabd-quorum, the log holding the txns after quorumLogBase (the
+// newest snapshot's zxid), and an install mark under its old name for a
+// snapshot that was never stored. The server loads the same tree and
+// sessions as a replay of the whole log, and the layout is the current one
+// afterwards.
+func TestRecoveryFromEarlierEnsembleLayout(t *testing.T) {
+	dir := t.TempDir()
+	log, _ := newTestLog(t)
+	cfg := storeConfig(t, dir)
+	cfg.SnapCount = 1 << 20 // snapshots only when asked
+	s := mustOpenStoreServer(t, cfg, log)
+	addr, stop := serve(t, s)
+	c, _ := connect(t, addr, 10*time.Second)
+	writeLoad(t, c, "/r", 20)
+	m, err := snapshotterOf(t, s).take()
+	if err != nil || m.Zxid == 0 {
+		t.Fatalf("take = %+v, %v", m, err)
+	}
+	writeLoad(t, c, "/s", 20)
+	stop()
+	want, wantSessions := replayAll(t, dir)
+
+	// The earlier ensemble layout.
+	store, err := persistence.Open(persistence.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{
+		store.Log().PurgeBefore(m.Zxid + 1),
+		store.SetMetaZxid("quorumLogBase", m.Zxid),
+		store.SetMetaZxid("quorumSnapInstalling", want.LastZxid()+100),
+		store.DeleteMeta(persistence.MetaPurgedBefore),
+		store.Close(),
+		os.Rename(filepath.Join(dir, snapshot.SubDir), filepath.Join(dir, "zabd-quorum")),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	log2, lb2 := newTestLog(t)
+	s2 := mustOpenStoreServer(t, cfg, log2)
+	defer closeServer(t, s2)
+	if loaded := sl2(s2).recovered.snap; loaded == nil || loaded.Zxid != m.Zxid {
+		t.Fatalf("loaded snapshot %+v, want %#x:\n%s", loaded, m.Zxid, lb2)
+	}
+	diffTrees(t, "recovered", s2.tree, want)
+	if got := s2.sessions.Snapshot(); !reflect.DeepEqual(got, wantSessions) {
+		t.Errorf("sessions = %v, want %v", got, wantSessions)
+	}
+	if len(lb2.lines("moved the snapshots of an earlier ensemble layout", "snapshots=1")) != 1 ||
+		len(lb2.lines("completed an interrupted snapshot install", "snapshotStored=false")) != 1 {
+		t.Errorf("migration not logged:\n%s", lb2)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "zabd-quorum")); !os.IsNotExist(err) {
+		t.Errorf("zabd-quorum left: %v", err)
+	}
+	if p, err := sl2(s2).store.PurgedBefore(); p != m.Zxid+1 || err != nil {
+		t.Errorf("PurgedBefore = %#x, %v; want %#x", p, err, m.Zxid+1)
 	}
 }

@@ -25,15 +25,11 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if !cfg.ForceSync {
 		log.Warn("forceSync=no: acknowledged writes can be lost on power failure")
 	}
-	store, err := persistence.Open(persistence.Options{
-		Dir:       cfg.DataLogDir,
-		ForceSync: cfg.ForceSync,
-		Logger:    log,
-	})
+	store, snaps, err := OpenData(cfg, log)
 	if err != nil {
 		return err
 	}
-	s, err := New(cfg, log, &storeLog{store: store, log: store.Log()})
+	s, err := New(cfg, log, &storeLog{store: store, log: store.Log(), snaps: snaps})
 	if err != nil {
 		_ = store.Close()
 		return err
@@ -60,7 +56,7 @@ type storeLog struct {
 	// stage (Append) or the snapshot goroutine (PurgeBefore).
 	mu sync.Mutex
 
-	snaps     *snapshot.Dir // dataDir/zabd-snap, opened by recovery
+	snaps     *snapshot.Dir // dataDir/zabd-snap, opened by OpenData
 	recovered *state        // what start-up recovered
 	sn        *snapshotter  // set by startSnapshots
 }

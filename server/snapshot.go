@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/zabd/zabd/persistence"
 	"github.com/zabd/zabd/persistence/snapshot"
 	"github.com/zabd/zabd/persistence/zkfiles"
 	"github.com/zabd/zabd/server/config"
@@ -259,20 +258,16 @@ func (sn *snapshotter) purgeNow() error {
 // openStore opens the store of a stopped server for an offline verb. The
 // caller closes it.
 func openStore(cfg *config.Config, log *slog.Logger) (*storeLog, error) {
-	store, err := persistence.Open(persistence.Options{Dir: cfg.DataLogDir, ForceSync: cfg.ForceSync, Logger: log})
+	store, snaps, err := openData(cfg, log, false)
 	if err != nil {
 		return nil, fmt.Errorf("%w (is the server running? stop it first)", err)
 	}
-	sl := &storeLog{store: store, log: store.Log()}
-	if err := sl.openSnapshots(cfg); err != nil {
-		store.Close()
-		return nil, err
-	}
-	return sl, nil
+	return &storeLog{store: store, log: store.Log(), snaps: snaps}, nil
 }
 
 // ExportSnapshot recovers the data of the stopped server of cfg as start-up
-// would, without changing its store, and writes it as an Apache ZooKeeper
+// would, without changing its store (beyond the layout upgrade and repair of
+// OpenData; it imports nothing and cuts no corrupt log record), and writes it as an Apache ZooKeeper
 // snapshot dir/version-2/snapshot.<zxid>, which ZooKeeper 3.8 loads when dir
 // is its dataDir (and no txn log is there). It returns the file's path.
 // Sessions go with it; ZooKeeper expires them unless their clients return.
