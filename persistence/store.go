@@ -170,7 +170,8 @@ func (s *Store) migrateMeta() error {
 	if err != nil {
 		return fmt.Errorf("persistence: migrate %s, %s: %w", legacyLogBase, legacyInstalling, err)
 	}
-	s.logger.Info("renamed the metadata of an earlier ensemble layout", "quorumLogBase", base, "quorumSnapInstalling", inst)
+	s.logger.Info("renamed the metadata of an earlier ensemble layout",
+		legacyLogBase, fmt.Sprintf("%#x", base), legacyInstalling, fmt.Sprintf("%#x", inst))
 	return nil
 }
 
