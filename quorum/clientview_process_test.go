@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -168,9 +169,17 @@ func TestEnsembleClientView(t *testing.T) {
 				}
 			}
 			leader := e.waitSettled(60*time.Second, e.ids...)
+			// Before any txn, the leader reports its epoch's first zxid
+			// (Leader.startZkServer).
+			if z := srvrZxid(t, e, leader); z != 1<<32 {
+				t.Errorf("leader's srvr Zxid %#x before any txn, want 0x100000000", z)
+			}
 			f := others(e.ids, leader)
 			configNode(t, e, leader, f[0])
-			sessionMoves(t, e, leader, f[0], f[1])
+			a := sessionMoves(t, e, leader, f[0], f[1])
+			if impl == "zabd" {
+				syncAfterFailover(t, e, leader, a)
+			}
 		})
 	}
 }
@@ -217,7 +226,7 @@ func configNode(t *testing.T, e *ensemble, ids ...int) {
 	}
 }
 
-func sessionMoves(t *testing.T, e *ensemble, leader, f1, f2 int) {
+func sessionMoves(t *testing.T, e *ensemble, leader, f1, f2 int) *zconn {
 	a := dialSession(t, e.addr(f1), 0, nil)
 	if a.to <= 0 {
 		t.Fatalf("new session: timeout %d", a.to)
@@ -270,5 +279,49 @@ func sessionMoves(t *testing.T, e *ensemble, leader, f1, f2 int) {
 	x := dialSession(t, e.addr(f2), unknown, session.Password(unknown))
 	if x.to != 0 || x.id != 0 {
 		t.Fatalf("resume of an unknown session: session %#x timeout %d, want 0 and 0", x.id, x.to)
+	}
+	return a
+}
+
+// srvrZxid returns the Zxid line of srvr.
+func srvrZxid(t *testing.T, e *ensemble, id int) int64 {
+	t.Helper()
+	out, err := fourLetter(e.addr(id), "srvr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var z int64
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "Zxid: 0x"); ok {
+			z, err = strconv.ParseInt(v, 16, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return z
+		}
+	}
+	t.Fatalf("srvr without a Zxid line:\n%s", out)
+	return 0
+}
+
+// syncAfterFailover kills the leader, resumes session a through the new
+// leader and syncs before the new epoch has any txn: the sync must be
+// answered at once (the new leader holds every txn before its epoch), not
+// wait for some later write.
+func syncAfterFailover(t *testing.T, e *ensemble, leader int, a *zconn) {
+	e.kill(leader)
+	rest := others(e.ids, leader)
+	nl := e.waitSettled(30*time.Second, rest...)
+	c := dialSession(t, e.addr(nl), a.id, a.pw)
+	if c.id != a.id {
+		t.Fatalf("resume through the new leader %d: session %#x", nl, c.id)
+	}
+	c.send(request(1, zkproto.OpSync, &zkproto.PathOnly{Path: "/"}))
+	rh, _, err := c.reply(5 * time.Second)
+	if err != nil || rh.Err != zkproto.Ok || rh.Xid != 1 {
+		t.Fatalf("sync on the new leader before its first txn: xid %d err %v (%v)", rh.Xid, rh.Err, err)
+	}
+	if rh.Zxid>>32 < 2 {
+		t.Errorf("sync reply zxid %#x, want one of the new epoch", rh.Zxid)
 	}
 }

@@ -155,6 +155,17 @@ func (s *Server) SetRole(role Role, epoch int64, rep Replicator, fwd Forwarder) 
 			s.closeAllClients()
 		}
 	}
+	if role == RoleLeading || role.learner() {
+		// The tree holds every txn before the new epoch: report epoch<<32
+		// as the last zxid, as ZooKeeper's leader does once it starts
+		// serving (Leader.startZkServer) and a learner synced by SNAP
+		// does. Otherwise a sync before the epoch's first txn would wait
+		// for one, and a client that saw epoch<<32 on one server would be
+		// refused by another.
+		if z := epoch << 32; s.applied.Load() < z {
+			s.applied.Store(z)
+		}
+	}
 	if role == RoleLeading && old.role != RoleLeading {
 		// The leader now owns expiry. Its table's deadlines date from when
 		// it applied each createSession or last saw a touch: give every
