@@ -175,12 +175,67 @@ func TestEnsembleClientView(t *testing.T) {
 				t.Errorf("leader's srvr Zxid %#x before any txn, want 0x100000000", z)
 			}
 			f := others(e.ids, leader)
+			monitoring(t, e, leader, f[0])
 			configNode(t, e, leader, f[0])
 			a := sessionMoves(t, e, leader, f[0], f[1])
 			if impl == "zabd" {
 				syncAfterFailover(t, e, leader, a)
 			}
 		})
+	}
+}
+
+// monitoring checks the ensemble's part of mntr, srvr and conf on the
+// leader and a follower of a settled three-server ensemble.
+func monitoring(t *testing.T, e *ensemble, leader, follower int) {
+	want := map[int]map[string]string{
+		leader: {"zk_server_state": "leader", "zk_peer_state": "leading - broadcast", "zk_quorum_size": "3",
+			"zk_learners": "2", "zk_synced_followers": "2", "zk_synced_non_voting_followers": "0",
+			"zk_synced_observers": "0", "zk_pending_syncs": "0", "zk_last_proposal_size": "-1"},
+		follower: {"zk_server_state": "follower", "zk_peer_state": "following - broadcast", "zk_quorum_size": "3"},
+	}
+	for _, id := range []int{leader, follower} {
+		var got map[string]string
+		e.eventually(5*time.Second, "mntr shows the settled ensemble", func() bool {
+			out, err := fourLetter(e.addr(id), "mntr")
+			if err != nil {
+				return false
+			}
+			got = map[string]string{}
+			for _, line := range strings.Split(out, "\n") {
+				if k, v, ok := strings.Cut(line, "\t"); ok {
+					got[k] = v
+				}
+			}
+			for k, v := range want[id] {
+				if got[k] != v {
+					return false
+				}
+			}
+			return true
+		})
+		if id == leader {
+			if _, ok := got["zk_leader_uptime"]; !ok {
+				t.Errorf("leader's mntr lacks zk_leader_uptime")
+			}
+		} else if _, ok := got["zk_learners"]; ok {
+			t.Errorf("follower's mntr has the leader's zk_learners")
+		}
+		srvr, err := fourLetter(e.addr(id), "srvr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if has := strings.Contains(srvr, "\nProposal sizes last/min/max: "); has != (id == leader) {
+			t.Errorf("server %d (leader %d): srvr has the proposal sizes line: %t\n%s", id, leader, has, srvr)
+		}
+		conf, err := fourLetter(e.addr(id), "conf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(conf, fmt.Sprintf("serverId=%d\ninitLimit=10\nsyncLimit=5\nelectionAlg=3\n", id)) ||
+			!strings.Contains(conf, "\npeerType=0\nmembership: \nserver.1=") || !strings.HasSuffix(conf, "\nversion=0") {
+			t.Errorf("server %d: conf lacks the quorum part:\n%s", id, conf)
+		}
 	}
 }
 

@@ -20,6 +20,8 @@ type inbox struct {
 	synced   []synced
 	forwards []forwarded
 	signal   chan struct{} // capacity 1
+
+	stats statsBox // the four-letter words' report (stats.go)
 }
 
 type proposed struct {
@@ -62,6 +64,7 @@ type leaderHooks struct {
 }
 
 func (h leaderHooks) Propose(entries []server.LogEntry) {
+	h.b.stats.proposed(h.t, entries)
 	h.b.mu.Lock()
 	h.b.proposed = append(h.b.proposed, proposed{t: h.t, entries: entries})
 	h.b.mu.Unlock()

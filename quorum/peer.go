@@ -167,6 +167,7 @@ func (p *peer) run(ctx context.Context) error {
 		case <-elTick.C:
 			p.el.Tick()
 		case <-zabTick.C:
+			p.publishStats()
 			if t := p.t; t != nil {
 				if t.zl != nil {
 					t.zl.Tick()
@@ -823,6 +824,7 @@ func (p *peer) serve(t *term) error {
 		}
 		p.srv.SetRole(t.role, t.zf.Epoch(), nil, learnerHooks{b: p.in, t: t})
 	}
+	p.publishStats()
 	p.log.Info("serving", "role", t.role, "leader", t.leaderID,
 		"since election", time.Since(p.looking).Round(time.Millisecond))
 	return nil

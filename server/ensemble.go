@@ -87,6 +87,39 @@ type Touch struct {
 	Timeout   int32
 }
 
+// EnsembleStats is what the quorum runtime reports for srvr, mntr and the
+// AdminServer: the peer's ZAB state and, on a leader, its learners.
+type EnsembleStats struct {
+	// PeerState is QuorumPeer.getDetailedPeerState: "leading - broadcast",
+	// "following - synchronization", ...
+	PeerState  string
+	QuorumSize int   // voting members
+	LeaderID   int64 // the server a learner follows
+
+	// Leader only.
+	Learners, SyncedFollowers, SyncedNonVotingFollowers, SyncedObservers int
+	PendingSyncs                                                         int
+	LeadingSince                                                         time.Time
+	// Proposal sizes in bytes (the marshalled QuorumPacket); -1 before the
+	// first proposal.
+	LastProposalSize, MinProposalSize, MaxProposalSize int64
+}
+
+// SetEnsembleStats installs the function the four-letter words and the
+// AdminServer ask for the ensemble's state. It must be safe to call from
+// any goroutine and must not block.
+func (s *Server) SetEnsembleStats(fn func() EnsembleStats) { s.ensStats.Store(&fn) }
+
+// ensembleStats returns the runtime's report, or false for a standalone
+// server (or before the runtime installed its function).
+func (s *Server) ensembleStats() (EnsembleStats, bool) {
+	fn := s.ensStats.Load()
+	if fn == nil {
+		return EnsembleStats{}, false
+	}
+	return (*fn)(), true
+}
+
 // ensembleState is the current role with its replication hooks; replaced
 // whole, read without locks.
 type ensembleState struct {

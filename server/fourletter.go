@@ -82,6 +82,59 @@ func (m monitor) Stats() admin.Stats {
 		LogDirSize:      log,
 		Uptime:          time.Since(s.started).Milliseconds(),
 		ResponseSize:    admin.BufferStats{Last: -1, Min: -1, Max: -1},
+		ProposalSizes:   m.proposalSizes(),
+	}
+}
+
+// proposalSizes are a leader's proposal sizes, nil on any other server.
+func (m monitor) proposalSizes() *admin.BufferStats {
+	es, ok := m.s.ensembleStats()
+	if !ok || m.s.Role() != RoleLeading {
+		return nil
+	}
+	return &admin.BufferStats{Last: es.LastProposalSize, Min: es.MinProposalSize, Max: es.MaxProposalSize}
+}
+
+// quorumConf is conf's ensemble part, nil for a standalone server.
+func (m monitor) quorumConf() *admin.QuorumConf {
+	c := m.s.cfg
+	if c.Standalone() {
+		return nil
+	}
+	q := &admin.QuorumConf{InitLimit: c.InitLimit, SyncLimit: c.SyncLimit, ElectionAlg: c.ElectionAlg, Membership: c.DynamicConfig()}
+	for _, sv := range c.Servers {
+		if sv.ID == c.MyID {
+			q.ElectionPort, q.QuorumPort = sv.ElectionPort, sv.QuorumPort
+			if sv.Observer {
+				q.PeerType = 1
+			}
+		}
+	}
+	return q
+}
+
+// ensembleMetrics adds mntr's ensemble keys: every member's peer state and
+// quorum size, an observer's leader, a leader's learners and proposals.
+func (m monitor) ensembleMetrics(mt map[string]any) {
+	es, ok := m.s.ensembleStats()
+	if !ok {
+		return
+	}
+	mt["peer_state"] = es.PeerState
+	mt["quorum_size"] = int64(es.QuorumSize)
+	switch m.s.Role() {
+	case RoleObserving:
+		mt["observer_master_id"] = es.LeaderID
+	case RoleLeading:
+		mt["learners"] = int64(es.Learners)
+		mt["synced_followers"] = int64(es.SyncedFollowers)
+		mt["synced_non_voting_followers"] = int64(es.SyncedNonVotingFollowers)
+		mt["synced_observers"] = int64(es.SyncedObservers)
+		mt["pending_syncs"] = int64(es.PendingSyncs)
+		mt["leader_uptime"] = time.Since(es.LeadingSince).Milliseconds()
+		mt["last_proposal_size"] = es.LastProposalSize
+		mt["min_proposal_size"] = es.MinProposalSize
+		mt["max_proposal_size"] = es.MaxProposalSize
 	}
 }
 
@@ -101,6 +154,7 @@ func (m monitor) Conf() admin.Conf {
 		MaxSessionTimeout:       c.MaxSessionTimeout.Milliseconds(),
 		ServerID:                c.MyID, // 0 for a standalone server, as ZooKeeper reports
 		ClientPortListenBacklog: -1,
+		Quorum:                  m.quorumConf(),
 	}
 }
 
@@ -461,6 +515,7 @@ func (m monitor) Metrics() map[string]any {
 		"local_sessions":             int64(0),
 		"uptime":                     time.Since(s.started).Milliseconds(),
 	}
+	m.ensembleMetrics(mt)
 	for ns, w := range writes {
 		sum := admin.Summary{Min: w.Min, Max: w.Max, Count: w.Count, Sum: w.Sum}
 		sum.Put(mt, ns+"_write_per_namespace")

@@ -70,6 +70,7 @@ type Server struct {
 	finalQ *queue[finalItem]
 
 	ens      atomic.Pointer[ensembleState]
+	ensStats atomic.Pointer[func() EnsembleStats] // quorum runtime's report, nil standalone
 	epochGen atomic.Int64 // bumped by SetRole; prep resets on change
 	waits    ensembleWaits
 

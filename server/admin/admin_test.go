@@ -278,3 +278,40 @@ func TestStartClose(t *testing.T) {
 		t.Errorf("Close = %v", err)
 	}
 }
+
+// leaderSource is fakeSource as an ensemble's leader.
+type leaderSource struct{ fakeSource }
+
+func (f *leaderSource) Stats() Stats {
+	st := f.fakeSource.Stats()
+	st.State, st.LastZxid = "leader", 0x100000000
+	st.ProposalSizes = &BufferStats{-1, -1, -1}
+	return st
+}
+
+func (f *leaderSource) Conf() Conf {
+	c := f.fakeSource.Conf()
+	c.ServerID = 2
+	c.Quorum = &QuorumConf{InitLimit: 10, SyncLimit: 5, ElectionAlg: 3, ElectionPort: 45559, QuorumPort: 35789,
+		Membership: "server.1=127.0.0.1:43399:33041:participant\nserver.2=127.0.0.1:35789:45559:participant\nversion=0"}
+	return c
+}
+
+// The layouts of a 3.8.0 leader (captured from the Debian server in an
+// ensemble): srvr ends with the proposal sizes, conf with the quorum part
+// and the membership without a final newline.
+func TestFourLetterLeader(t *testing.T) {
+	src := &leaderSource{}
+	srvr := "Zookeeper version: 3.8.0-x, built on 2024-12-29 17:54 UTC\nLatency min/avg/max: 0/0.0/0\nReceived: 1\nSent: 2\n" +
+		"Connections: 1\nOutstanding: 0\nZxid: 0x100000000\nMode: leader\nNode count: 8\nProposal sizes last/min/max: -1/-1/-1\n"
+	if got := FourLetter(src, "srvr"); got != srvr {
+		t.Errorf("srvr =\n%q\nwant\n%q", got, srvr)
+	}
+	conf := "clientPort=55611\nsecureClientPort=-1\ndataDir=/d/version-2\ndataDirSize=5\ndataLogDir=/d/version-2\ndataLogSize=5\n" +
+		"tickTime=2000\nmaxClientCnxns=60\nminSessionTimeout=4000\nmaxSessionTimeout=40000\nclientPortListenBacklog=-1\nserverId=2\n" +
+		"initLimit=10\nsyncLimit=5\nelectionAlg=3\nelectionPort=45559\nquorumPort=35789\npeerType=0\nmembership: \n" +
+		"server.1=127.0.0.1:43399:33041:participant\nserver.2=127.0.0.1:35789:45559:participant\nversion=0"
+	if got := FourLetter(src, "conf"); got != conf {
+		t.Errorf("conf =\n%q\nwant\n%q", got, conf)
+	}
+}

@@ -58,6 +58,9 @@ func FourLetter(src Source, cmd string) string {
 		}
 		writeServerStats(&b, st)
 		fmt.Fprintf(&b, "Node count: %d\n", st.NodeCount)
+		if p := st.ProposalSizes; p != nil {
+			fmt.Fprintf(&b, "Proposal sizes last/min/max: %d/%d/%d\n", p.Last, p.Min, p.Max)
+		}
 	case "cons":
 		for _, c := range src.Connections() {
 			writeConn(&b, c, false)
@@ -84,6 +87,12 @@ func FourLetter(src Source, cmd string) string {
 		fmt.Fprintf(&b, "maxSessionTimeout=%d\n", c.MaxSessionTimeout)
 		fmt.Fprintf(&b, "clientPortListenBacklog=%d\n", c.ClientPortListenBacklog)
 		fmt.Fprintf(&b, "serverId=%d\n", c.ServerID)
+		if q := c.Quorum; q != nil {
+			fmt.Fprintf(&b, "initLimit=%d\nsyncLimit=%d\nelectionAlg=%d\n", q.InitLimit, q.SyncLimit, q.ElectionAlg)
+			fmt.Fprintf(&b, "electionPort=%d\nquorumPort=%d\npeerType=%d\n", q.ElectionPort, q.QuorumPort, q.PeerType)
+			b.WriteString("membership: \n")
+			b.WriteString(q.Membership)
+		}
 	case "envi":
 		b.WriteString("Environment:\n")
 		for _, p := range src.Environment() {

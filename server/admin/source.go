@@ -66,6 +66,9 @@ type Stats struct {
 	// ResponseSize holds the last, min and max client response sizes;
 	// -1 before the first response (BufferStats).
 	ResponseSize BufferStats
+	// ProposalSizes are a leader's last, smallest and largest proposal
+	// sizes; nil on any other server (srvr prints them for a leader only).
+	ProposalSizes *BufferStats
 }
 
 // BufferStats are the last, smallest and largest sizes seen, -1 when none.
@@ -87,6 +90,17 @@ type Conf struct {
 	MaxSessionTimeout       int64 // ms
 	ServerID                int64
 	ClientPortListenBacklog int // -1: default
+	// Quorum is an ensemble member's part (QuorumZooKeeperServer.dumpConf);
+	// nil for a standalone server.
+	Quorum *QuorumConf
+}
+
+// QuorumConf is what conf adds for an ensemble member.
+type QuorumConf struct {
+	InitLimit, SyncLimit, ElectionAlg int
+	ElectionPort, QuorumPort          int
+	PeerType                          int    // 0 participant, 1 observer
+	Membership                        string // the dynamic config, /zookeeper/config's data
 }
 
 // Connection is one client connection (ServerCnxn.getConnectionInfo).
