@@ -380,3 +380,38 @@ func syncAfterFailover(t *testing.T, e *ensemble, leader int, a *zconn) {
 		t.Errorf("sync reply zxid %#x, want one of the new epoch", rh.Zxid)
 	}
 }
+
+// TestLookingFourLetterWords: a member that has no leader yet (one of
+// three started) answers the four-letter words that need a running server
+// with ZooKeeper's "not currently serving" line, isro with "null", and
+// ruok as ever — against zabd and against ZooKeeper 3.8.
+func TestLookingFourLetterWords(t *testing.T) {
+	skipShort(t)
+	const notServing = "This ZooKeeper instance is not currently serving requests\n"
+	want := map[string]string{"ruok": "imok", "isro": "null", "gtmk": "306"}
+	for _, cmd := range []string{"srvr", "stat", "mntr", "conf", "cons", "crst", "srst", "dirs", "dump", "wchs", "wchc", "wchp"} {
+		want[cmd] = notServing
+	}
+	for _, impl := range []string{"zabd", "zookeeper"} {
+		t.Run(impl, func(t *testing.T) {
+			e := newEnsemble(t, ensembleOpts{voters: 3})
+			if impl == "zabd" {
+				e.start(1)
+			} else {
+				e.startJava(1)
+			}
+			e.eventually(30*time.Second, "the client port answers", func() bool {
+				out, err := fourLetter(e.addr(1), "ruok")
+				return err == nil && out == "imok"
+			})
+			for cmd, w := range want {
+				if got, err := fourLetter(e.addr(1), cmd); err != nil || got != w {
+					t.Errorf("%s while looking: %q (%v), want %q", cmd, got, err, w)
+				}
+			}
+			if out, err := fourLetter(e.addr(1), "envi"); err != nil || !strings.HasPrefix(out, "Environment:\nzookeeper.version=") {
+				t.Errorf("envi while looking: %q (%v)", out, err)
+			}
+		})
+	}
+}

@@ -37,8 +37,24 @@ func (s *Server) fourLetter(cmd string) string {
 	if !s.cfg.FourLetterWordAllowed(cmd) {
 		return admin.NotWhitelisted(cmd)
 	}
+	if s.Role() == RoleLooking {
+		// An ensemble member without a leader has no running server
+		// (AbstractFourLetterCommand.isZKServerRunning).
+		switch cmd {
+		case "isro":
+			return "null"
+		case "ruok", "gtmk", "stmk", "envi":
+		default:
+			return notServing
+		}
+	}
 	return admin.FourLetter(monitor{s}, cmd)
 }
+
+// notServing is what the four-letter words that need a running server
+// answer while an ensemble member elects (ZK_NOT_SERVING).
+const notServing = "This ZooKeeper instance is not currently serving requests\n"
+
 
 // fourLetterWords lists the commands the client port answers in place of a
 // handshake (FourLetterCommands).
