@@ -55,7 +55,6 @@ func (s *Server) fourLetter(cmd string) string {
 // answer while an ensemble member elects (ZK_NOT_SERVING).
 const notServing = "This ZooKeeper instance is not currently serving requests\n"
 
-
 // fourLetterWords lists the commands the client port answers in place of a
 // handshake (FourLetterCommands).
 var fourLetterWords = admin.FourLetterWords

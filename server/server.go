@@ -71,7 +71,7 @@ type Server struct {
 
 	ens      atomic.Pointer[ensembleState]
 	ensStats atomic.Pointer[func() EnsembleStats] // quorum runtime's report, nil standalone
-	epochGen atomic.Int64 // bumped by SetRole; prep resets on change
+	epochGen atomic.Int64                         // bumped by SetRole; prep resets on change
 	waits    ensembleWaits
 
 	mu       sync.Mutex
