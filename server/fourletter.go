@@ -191,7 +191,14 @@ func dirSize(dir string) int64 {
 		}
 		if d.Type().IsRegular() {
 			if fi, err := d.Info(); err == nil {
-				n += fi.Size()
+				// NB: the bytes on disk, not the length: Badger preallocates
+				// sparse files (a 128 MiB value log, a 16 MiB memtable) that
+				// would make an empty server look 150 MB large.
+				if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+					n += st.Blocks * 512
+				} else {
+					n += fi.Size()
+				}
 			}
 		}
 		return nil
