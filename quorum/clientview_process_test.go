@@ -34,6 +34,12 @@ type zconn struct {
 // sends SetWatches and auth packets.
 func dialSession(t *testing.T, addr string, id int64, pw []byte, extra ...[]byte) *zconn {
 	t.Helper()
+	return dialSessionTimeout(t, addr, 10000, id, pw, extra...)
+}
+
+// dialSessionTimeout is dialSession asking for a session timeout of ms.
+func dialSessionTimeout(t *testing.T, addr string, ms int32, id int64, pw []byte, extra ...[]byte) *zconn {
+	t.Helper()
 	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +49,7 @@ func dialSession(t *testing.T, addr string, id int64, pw []byte, extra ...[]byte
 		pw = make([]byte, 16)
 	}
 	c := &zconn{t: t, nc: nc}
-	c.send(jute.Marshal(&zkproto.ConnectRequest{TimeOut: 10000, SessionID: id, Passwd: pw}))
+	c.send(jute.Marshal(&zkproto.ConnectRequest{TimeOut: ms, SessionID: id, Passwd: pw}))
 	for _, f := range extra {
 		c.send(f)
 	}
