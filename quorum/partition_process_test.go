@@ -113,8 +113,10 @@ func TestPartition(t *testing.T) {
 	newLeader := e.waitSettled(2*time.Duration(e.initLim)*e.tickTime+10*time.Second, rest...)
 	t.Logf("partition: server %d cut off, server %d leads the majority after %v", leader, newLeader, time.Since(cut).Round(time.Millisecond))
 	e.eventually(20*time.Second, fmt.Sprintf("server %d stops leading", leader), func() bool {
-		m := e.mode(leader)
-		return m != "leader" && m != ""
+		// It answers, and not as a leader: while it elects, srvr says it
+		// is not serving, as ZooKeeper's does.
+		out, err := fourLetter(e.addr(leader), "srvr")
+		return err == nil && !strings.Contains(out, "Mode: leader")
 	})
 	// No write succeeds on the minority side.
 	minority, _, err := zk.Connect([]string{e.addr(leader)}, 4*time.Second, zk.WithLogger(discardLogger{}))
