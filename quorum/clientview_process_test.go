@@ -127,14 +127,21 @@ func (c *zconn) call(xid int32, op zkproto.OpCode, rec jute.Record) (zkproto.Rep
 // the connection without answering it: SessionMoved.
 func (c *zconn) closedWithoutReply(xid int32, path string, data string) {
 	c.t.Helper()
-	c.send(request(xid, zkproto.OpSetData, &zkproto.SetDataRequest{Path: path, Data: []byte(data), Version: -1}))
+	c.refused(request(xid, zkproto.OpSetData, &zkproto.SetDataRequest{Path: path, Data: []byte(data), Version: -1}), "setData")
+}
+
+// refused sends a request and asserts that the server closes the
+// connection without answering it.
+func (c *zconn) refused(req []byte, what string) {
+	c.t.Helper()
+	c.send(req)
 	rh, _, err := c.reply(10 * time.Second)
 	if err == nil {
-		c.t.Fatalf("setData through the connection the session left: answered (xid %d, err %v), want the connection closed", rh.Xid, rh.Err)
+		c.t.Fatalf("%s through the connection the session left: answered (xid %d, err %v), want the connection closed", what, rh.Xid, rh.Err)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		c.t.Fatalf("setData through the connection the session left: no answer and no close in 10 s")
+		c.t.Fatalf("%s through the connection the session left: no answer and no close in 10 s", what)
 	}
 }
 
@@ -161,7 +168,8 @@ func (c *zconn) getData(xid int32, path string) string {
 //     behind is refused (SessionMoved) — the old server closes that
 //     connection without a reply and the write does not happen — whether
 //     the session moves between followers, to the leader or from the
-//     leader (ZOOKEEPER-710).
+//     leader (ZOOKEEPER-710); a leader refuses its own clients' reads of a
+//     moved session as well.
 func TestEnsembleClientView(t *testing.T) {
 	skipShort(t)
 	for _, impl := range []string{"zabd", "zookeeper"} {
@@ -328,7 +336,8 @@ func sessionMoves(t *testing.T, e *ensemble, leader, f1, f2 int) *zconn {
 	if d.id != a.id {
 		t.Fatalf("resume through %d: session %#x", f1, d.id)
 	}
-	c.closedWithoutReply(2, "/moved", "stale-c")
+	// The leader checks its own clients' reads too.
+	c.refused(request(2, zkproto.OpGetData, &zkproto.PathWatch{Path: "/moved"}), "getData")
 	d.call(1, zkproto.OpSync, &zkproto.PathOnly{Path: "/moved"})
 	if got := d.getData(2, "/moved"); got != "c" {
 		t.Fatalf("final data %q, want \"c\"", got)

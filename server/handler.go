@@ -318,13 +318,21 @@ func (h *handler) request(c *conn, body []byte) gnet.Action {
 	r.auth = c.auth
 	c.stats.received++
 	c.stats.lastOp = rh.Type
-	if !s.sessions.Touch(c.session, time.Now().UnixMilli()) {
+	ens := s.ens.Load()
+	owner := session.NoOwner
+	if ens.role == RoleLeading && !isWrite(rh.Type) {
+		// A leader checks its own clients' reads and pings for a moved
+		// session too; writes meet the same check in prep.
+		owner = ownerSelf
+	}
+	if s.sessions.TouchOwner(c.session, owner, time.Now().UnixMilli()) != session.CheckOK {
+		// Expired, or moved to another server: close without a reply
+		// (FinalRequestProcessor's SessionMovedException).
 		c.closing = true
 		c.mu.Unlock()
 		c.closeAfterFlush()
 		return gnet.None
 	}
-	ens := s.ens.Load()
 	if ens.role.learner() {
 		s.noteTouch(c.session, c.timeout)
 	}

@@ -146,6 +146,27 @@ func (t *Table) Touch(id int64, nowMs int64) bool {
 	return true
 }
 
+// TouchOwner is Touch with the owner check of CheckOwner when owner is not
+// NoOwner: a leader's own client reads and pings go through both
+// (PrepRequestProcessor checks every request on a leader). A moved
+// session is not touched.
+func (t *Table) TouchOwner(id, owner, nowMs int64) Check {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.sessions[id]
+	switch {
+	case s == nil || s.Closing:
+		return CheckExpired
+	case owner == NoOwner:
+	case s.Owner == NoOwner:
+		s.Owner = owner
+	case s.Owner != owner:
+		return CheckMoved
+	}
+	t.touchLocked(s, nowMs)
+	return CheckOK
+}
+
 func (t *Table) touchLocked(s *Session, nowMs int64) {
 	exp := t.roundUp(nowMs + int64(s.Timeout))
 	if exp == s.expiry {

@@ -102,3 +102,27 @@ func TestCheckOwner(t *testing.T) {
 		t.Fatal("SetOwner of a closing session succeeded")
 	}
 }
+
+func TestTouchOwner(t *testing.T) {
+	tb := NewTable(2000, 1)
+	const id = 0x200
+	if got := tb.TouchOwner(id, 5, 0); got != CheckExpired {
+		t.Fatalf("unknown session: %v", got)
+	}
+	tb.Add(id, 4000, 0)
+	if got := tb.TouchOwner(id, NoOwner, 10_000); got != CheckOK {
+		t.Fatalf("without an owner check: %v", got)
+	}
+	if s, _ := tb.Get(id); s.Owner != NoOwner || s.expiry != 16_000 {
+		t.Fatalf("after a plain touch: owner %d expiry %d, want none and 16000", s.Owner, s.expiry)
+	}
+	if got := tb.TouchOwner(id, 5, 12_000); got != CheckOK {
+		t.Fatalf("claiming: %v", got)
+	}
+	if got := tb.TouchOwner(id, 6, 20_000); got != CheckMoved {
+		t.Fatalf("another owner: %v, want CheckMoved", got)
+	}
+	if s, _ := tb.Get(id); s.Owner != 5 || s.expiry != 18_000 {
+		t.Fatalf("a refused touch changed the session: owner %d expiry %d, want 5 and 18000", s.Owner, s.expiry)
+	}
+}
