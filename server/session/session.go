@@ -153,18 +153,11 @@ func (t *Table) Touch(id int64, nowMs int64) bool {
 func (t *Table) TouchOwner(id, owner, nowMs int64) Check {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := t.sessions[id]
-	switch {
-	case s == nil || s.Closing:
-		return CheckExpired
-	case owner == NoOwner:
-	case s.Owner == NoOwner:
-		s.Owner = owner
-	case s.Owner != owner:
-		return CheckMoved
+	s, c := t.ownedLocked(id, owner)
+	if s != nil {
+		t.touchLocked(s, nowMs)
 	}
-	t.touchLocked(s, nowMs)
-	return CheckOK
+	return c
 }
 
 func (t *Table) touchLocked(s *Session, nowMs int64) {
@@ -193,16 +186,24 @@ func (t *Table) touchLocked(s *Session, nowMs int64) {
 func (t *Table) CheckOwner(id, owner int64) Check {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	_, c := t.ownedLocked(id, owner)
+	return c
+}
+
+// ownedLocked looks id up and checks (and claims) its owner; owner NoOwner
+// skips the owner check.
+func (t *Table) ownedLocked(id, owner int64) (*Session, Check) {
 	s := t.sessions[id]
 	switch {
 	case s == nil || s.Closing:
-		return CheckExpired
+		return nil, CheckExpired
+	case owner == NoOwner:
 	case s.Owner == NoOwner:
 		s.Owner = owner
 	case s.Owner != owner:
-		return CheckMoved
+		return nil, CheckMoved
 	}
-	return CheckOK
+	return s, CheckOK
 }
 
 // SetOwner records the server a live session is connected through
