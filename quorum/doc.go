@@ -29,18 +29,20 @@
 // After each input (and the packets already waiting behind it) the loop
 // drains Ready of the election and of ZAB and does what zab.Ready's
 // documentation orders: snapshot and truncation durable, epochs durable,
-// messages queued on their links, entries handed to the syncer goroutine
-// (syncer.go: one append and fsync per batch, Persisted stepped when it
-// returns, the next batch gathering meanwhile), committed txns handed to
-// server.Commit, and the rest. The messages leave before the entries of
-// the same Ready are synced, which Ready allows (an ACK leaves only once
-// Persisted covers it), so that a leader's PROPOSALs go out while its own
-// log syncs. On the leader the committed txns go to the server before the
-// messages, so that the snapshot that follows a SNAP (taken on the final
-// stage, server.WriteSyncSnapshot) holds exactly the commits so far. A
-// term's goroutines end with the term: the loop flushes the log, cancels
-// the term's context, closes its listener and connections, and waits for
-// them; events of a finished term are discarded.
+// messages written on their links (by the loop itself while the socket
+// takes them, the rest by the link's writer goroutine: link.go), entries
+// handed to the syncer goroutine (syncer.go: one append and fsync per
+// batch, Persisted stepped when it returns, the next batch gathering
+// meanwhile), committed txns handed to server.Commit, and the rest. The
+// messages leave before the entries of the same Ready are synced, which
+// Ready allows (an ACK leaves only once Persisted covers it), so that a
+// leader's PROPOSALs go out while its own log syncs. On the leader the
+// committed txns go to the server before the messages, so that the snapshot
+// that follows a SNAP (taken on the final stage, server.WriteSyncSnapshot)
+// holds exactly the commits so far. A term's goroutines end with the term:
+// the loop flushes the log, cancels the term's context, closes its listener
+// and connections, and waits for them; events of a finished term are
+// discarded.
 //
 // # Data
 //

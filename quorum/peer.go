@@ -757,9 +757,9 @@ func (p *peer) commit(es []zab.Entry) {
 	p.srv.Commit(out)
 }
 
-// send queues messages on their links. A SNAP to a learner is followed by
-// the leader's snapshot, taken on the final stage after every commit
-// handed over so far.
+// send writes messages on their links, each link's with one flush. A SNAP
+// to a learner is followed by the leader's snapshot, taken on the final
+// stage after every commit handed over so far.
 func (p *peer) send(t *term, msgs []zab.Message) error {
 	var stream []byte
 	for _, m := range msgs {
@@ -786,6 +786,12 @@ func (p *peer) send(t *term, msgs []zab.Message) error {
 		if l != nil {
 			l.send(o)
 		}
+	}
+	if t.up != nil {
+		t.up.flush()
+	}
+	for _, l := range t.links {
+		l.flush()
 	}
 	return nil
 }
