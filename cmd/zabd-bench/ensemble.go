@@ -15,10 +15,14 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -56,9 +60,9 @@ func freePorts(n int) ([]int, error) {
 }
 
 // startEnsemble writes zoo1..3.cfg with data1..3/myid under dir and starts
-// one process per server with argv(cfg). On error every started process is
-// killed.
-func startEnsemble(name, dir string, argv func(cfg string) []string) (*ensemble, error) {
+// one process per server with argv(cfg), registered with reap. On error
+// every started process is killed.
+func startEnsemble(name, dir string, reap *reaper, argv func(cfg string) []string) (*ensemble, error) {
 	e := &ensemble{name: name, dir: dir, client: map[int]int{}, cmds: map[int]*exec.Cmd{}}
 	ports, err := freePorts(9)
 	if err != nil {
@@ -100,6 +104,7 @@ func startEnsemble(name, dir string, argv func(cfg string) []string) (*ensemble,
 			return nil, fmt.Errorf("start %s %d: %w", name, i, err)
 		}
 		e.cmds[i] = cmd
+		reap.add(cmd.Process)
 	}
 	if _, err := e.waitLeader(60*time.Second, true); err != nil {
 		e.stop()
@@ -276,9 +281,13 @@ func (e *ensemble) failover(d time.Duration) (old, leader int, took time.Duratio
 }
 
 // runEnsemble starts both ensembles, runs the workloads against each,
-// prints the table, then measures failover of each. Every process is killed
-// and the temporary directory removed before it returns, error or not.
-func runEnsemble(zabdBin, classpath string, ops []string, clients, size int, duration time.Duration, maxOps int) error {
+// prints the table, then measures failover of each. With rounds > 1 the
+// workloads run rounds times, zabd and ZooKeeper taking turns so that both
+// see the same background load, and a summary gives the median and range
+// of each column. Every process is killed and the temporary directory
+// removed before it returns, error or not, or when the tool is
+// interrupted.
+func runEnsemble(zabdBin, classpath string, ops []string, clients, size int, duration time.Duration, maxOps, rounds int) error {
 	dir, err := os.MkdirTemp("", "zabd-bench-ensemble-")
 	if err != nil {
 		return err
@@ -288,14 +297,16 @@ func runEnsemble(zabdBin, classpath string, ops []string, clients, size int, dur
 	if err != nil {
 		return err
 	}
-	z, err := startEnsemble("zabd", filepath.Join(dir, "zabd"), func(cfg string) []string {
+	reap := reapOnSignal(dir)
+	defer reap.stop()
+	z, err := startEnsemble("zabd", filepath.Join(dir, "zabd"), reap, func(cfg string) []string {
 		return []string{zabdBin, "start-foreground", cfg}
 	})
 	if err != nil {
 		return err
 	}
 	defer z.stop()
-	j, err := startEnsemble("zookeeper", filepath.Join(dir, "zookeeper"), func(cfg string) []string {
+	j, err := startEnsemble("zookeeper", filepath.Join(dir, "zookeeper"), reap, func(cfg string) []string {
 		return []string{java, "-cp", classpath,
 			"-Dzookeeper.admin.enableServer=false", "-Dzookeeper.jmx.log4j.disable=true",
 			"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg}
@@ -304,28 +315,69 @@ func runEnsemble(zabdBin, classpath string, ops []string, clients, size int, dur
 		return err
 	}
 	defer j.stop()
+	ens := []*ensemble{z, j}
 
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "server\top\tclients\tops/s\tp50 ms\tp99 ms\tp99.9 ms\terrors\tRSS MiB (3 nodes)\t\n")
-	for _, e := range []*ensemble{z, j} {
-		// A short untimed warm-up per system (the JVM compiles its hot
-		// paths; both get sessions and nodes in place).
+	// A short untimed warm-up per system (the JVM compiles its hot paths;
+	// both get sessions and nodes in place).
+	for _, e := range ens {
 		for _, op := range ops {
 			_, _ = run(e.addrs(), op, clients, size, min(duration/4, 2*time.Second), maxOps)
 		}
-		for _, op := range ops {
-			r, err := run(e.addrs(), op, clients, size, duration, maxOps)
-			if err != nil {
-				tw.Flush()
-				return fmt.Errorf("%s ensemble: %w", e.name, err)
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	round := ""
+	if rounds > 1 {
+		round = "round\t"
+	}
+	fmt.Fprintf(tw, "%sserver\top\tclients\tops/s\tp50 ms\tp99 ms\tp99.9 ms\terrors\tRSS MiB (3 nodes)\t\n", round)
+	results := map[string][]result{}
+	for r := 1; r <= rounds; r++ {
+		for _, e := range ens {
+			for _, op := range ops {
+				res, err := run(e.addrs(), op, clients, size, duration, maxOps)
+				if err != nil {
+					tw.Flush()
+					return fmt.Errorf("%s ensemble: %w", e.name, err)
+				}
+				key := e.name + " x3\t" + op
+				results[key] = append(results[key], res)
+				if rounds > 1 {
+					fmt.Fprintf(tw, "%d\t", r)
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%d\t%s\t\n", key, clients,
+					res.throughput, ms(res.p50), ms(res.p99), ms(res.p999), res.errors, e.rss())
 			}
-			fmt.Fprintf(tw, "%s x3\t%s\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%d\t%s\t\n", e.name, op, clients,
-				r.throughput, ms(r.p50), ms(r.p99), ms(r.p999), r.errors, e.rss())
 		}
 	}
 	tw.Flush()
+	if rounds > 1 {
+		fmt.Printf("\nmedian [min..max] over %d rounds\n", rounds)
+		tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "server\top\tops/s\tp50 ms\tp99 ms\tp99.9 ms\t\n")
+		for _, e := range ens {
+			for _, op := range ops {
+				key := e.name + " x3\t" + op
+				rs := results[key]
+				col := func(f func(result) float64) string {
+					v := make([]float64, len(rs))
+					for i, r := range rs {
+						v[i] = f(r)
+					}
+					slices.Sort(v)
+					med := (v[(len(v)-1)/2] + v[len(v)/2]) / 2
+					return fmt.Sprintf("%.1f [%.1f..%.1f]", med, v[0], v[len(v)-1])
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", key,
+					col(func(r result) float64 { return r.throughput }),
+					col(func(r result) float64 { return ms(r.p50) }),
+					col(func(r result) float64 { return ms(r.p99) }),
+					col(func(r result) float64 { return ms(r.p999) }))
+			}
+		}
+		tw.Flush()
+	}
 	var errs []error
-	for _, e := range []*ensemble{z, j} {
+	for _, e := range ens {
 		old, leader, took, err := e.failover(60 * time.Second)
 		if err != nil {
 			errs = append(errs, err)
@@ -336,4 +388,47 @@ func runEnsemble(zabdBin, classpath string, ops []string, clients, size int, dur
 			e.name, old, leader, ms(took))
 	}
 	return errors.Join(errs...)
+}
+
+// reaper kills the servers the tool started and removes their directory
+// when the tool is interrupted (SIGINT, SIGTERM) or its output goes away
+// (SIGPIPE: "zabd-bench ... | head"), then exits; otherwise the servers
+// would outlive it. Safe for concurrent use.
+type reaper struct {
+	mu    sync.Mutex // guards procs
+	procs []*os.Process
+	sigs  chan os.Signal
+	done  chan struct{}
+}
+
+func reapOnSignal(dir string) *reaper {
+	r := &reaper{sigs: make(chan os.Signal, 1), done: make(chan struct{})}
+	signal.Notify(r.sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE)
+	go func() {
+		select {
+		case s := <-r.sigs:
+			r.mu.Lock()
+			for _, p := range r.procs {
+				_ = p.Kill()
+			}
+			_ = os.RemoveAll(dir)
+			fmt.Fprintf(os.Stderr, "zabd-bench: %v: servers killed\n", s)
+			os.Exit(1)
+		case <-r.done:
+		}
+	}()
+	return r
+}
+
+// add registers a started process.
+func (r *reaper) add(p *os.Process) {
+	r.mu.Lock()
+	r.procs = append(r.procs, p)
+	r.mu.Unlock()
+}
+
+// stop stops listening for signals.
+func (r *reaper) stop() {
+	signal.Stop(r.sigs)
+	close(r.done)
 }

@@ -3,7 +3,9 @@
 // -compare it starts zabd and Apache ZooKeeper side by side on loopback
 // (each with a fresh dataDir) and runs the same workloads against both. With
 // -ensemble it does the same with a three-node ensemble of each and then
-// times leader failover (see ensemble.go).
+// times leader failover (see ensemble.go); -rounds N runs the workloads N
+// times, the two systems taking turns, and gives each column's median and
+// range, since a shared machine's load moves between runs.
 //
 // Every loop is bounded by -duration and -max-ops.
 package main
@@ -38,12 +40,13 @@ func main() {
 		maxOps   = flag.Int("max-ops", 2_000_000, "upper bound on operations per workload")
 		size     = flag.Int("size", 128, "value size in bytes")
 		ops      = flag.String("ops", "get,set", "workloads to run, in order")
+		rounds   = flag.Int("rounds", 1, "with -ensemble: run the workloads this many times, zabd and ZooKeeper taking turns, and summarise")
 	)
 	flag.Parse()
 	var targets []target
 	switch {
 	case *ens:
-		must(runEnsemble(*zabdBin, *zkJar, strings.Split(*ops, ","), *clients, *size, *duration, *maxOps))
+		must(runEnsemble(*zabdBin, *zkJar, strings.Split(*ops, ","), *clients, *size, *duration, *maxOps, max(*rounds, 1)))
 		return
 	case *compare:
 		dir, err := os.MkdirTemp("", "zabd-bench-")
