@@ -187,3 +187,53 @@ func TestLinkClosed(t *testing.T) {
 		t.Errorf("closed link queued %d buffers (%d bytes)", len(l.queue), l.queued)
 	}
 }
+
+// BenchmarkLinkRoundTrip is one PROPOSAL and its ACK between two peers on
+// loopback TCP, each side as the runtime has it: a reader goroutine that
+// hands packets to a loop goroutine, which answers through its link.
+// writes=direct is how the loop flushes; writes=goroutine sends every
+// flush through the link's writer goroutine, as before, which adds a
+// goroutine hop each way.
+func BenchmarkLinkRoundTrip(b *testing.B) {
+	for _, mode := range []string{"direct", "goroutine"} {
+		b.Run("writes="+mode, func(b *testing.B) {
+			ca, cb := tcpPair(b)
+			la, lb := newLink(2, ca), newLink(1, cb)
+			if mode == "goroutine" {
+				la.fd, lb.fd = nil, nil
+			}
+			startLink(b, la)
+			startLink(b, lb)
+			inA, inB := make(chan zk.QuorumPacket, 256), make(chan zk.QuorumPacket, 256)
+			read := func(c net.Conn, in chan<- zk.QuorumPacket) {
+				defer close(in)
+				br := bufio.NewReaderSize(c, 64<<10)
+				for {
+					p, err := readPacket(br, 1<<20)
+					if err != nil {
+						return
+					}
+					in <- p
+				}
+			}
+			go read(ca, inA)
+			go read(cb, inB)
+			go func() { // B's loop: ACK every PROPOSAL
+				for p := range inB {
+					lb.send(outgoing{pkt: zk.QuorumPacket{Type: int32(zab.Ack), Zxid: p.Zxid}})
+					lb.flush()
+				}
+			}()
+			prop := proposal(1, 128)
+			b.ReportAllocs()
+			for b.Loop() {
+				prop.Zxid++
+				la.send(outgoing{pkt: prop})
+				la.flush()
+				if ack := <-inA; ack.Zxid != prop.Zxid {
+					b.Fatalf("ACK %#x, want %#x", ack.Zxid, prop.Zxid)
+				}
+			}
+		})
+	}
+}
