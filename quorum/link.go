@@ -15,6 +15,9 @@ import (
 // queue is unbounded; the learner would time out on ACKs sooner or later).
 const maxQueued = 256 << 20
 
+// maxKeptBuffer bounds the encoding buffer a link keeps between flushes.
+const maxKeptBuffer = 1 << 20
+
 // errQueueFull closes a link whose peer does not read fast enough.
 var errQueueFull = errors.New("quorum: send queue full")
 
@@ -93,6 +96,9 @@ func (l *link) flush() {
 		switch {
 		case n == len(b):
 			l.out = b[:0]
+			if cap(b) > maxKeptBuffer {
+				l.out = nil // after a burst (a DIFF sync)
+			}
 			return
 		case err != nil && !errors.Is(err, os.ErrDeadlineExceeded):
 			// NB: the reader sees the closed connection and reports it.
