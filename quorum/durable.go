@@ -93,7 +93,9 @@ func (d *durable) readBase() error {
 	return nil
 }
 
-// newest finds the newest snapshot that is not damaged.
+// newest finds the newest snapshot that is not damaged, payload checksum
+// included, so that a member falls back to an older one as a standalone
+// server does (FileSnap.deserialize tries the newest snapshots in turn).
 func (d *durable) newest() error {
 	list, err := d.snaps.List()
 	if err != nil {
@@ -102,8 +104,10 @@ func (d *durable) newest() error {
 	d.snap = snapshot.Meta{}
 	for _, m := range list {
 		if m.Err == nil {
-			d.snap = m
-			return nil
+			if m.Err = d.snaps.Verify(m); m.Err == nil {
+				d.snap = m
+				return nil
+			}
 		}
 		d.slog.Warn("skipping damaged snapshot", "path", m.Path, "err", m.Err)
 	}

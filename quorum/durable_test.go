@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"log/slog"
@@ -118,6 +119,43 @@ func TestDurableSnapshotsAndPurge(t *testing.T) {
 	}
 	if d.snap.Path != filepath.Join(dir, snapshot.SubDir, snapshot.Name(35)) {
 		t.Errorf("snapshot at %s, want it in %s", d.snap.Path, snapshot.SubDir)
+	}
+}
+
+// A snapshot whose payload fails its checksum is skipped on open: the
+// member starts from the one before, and the log after it.
+func TestDurableSkipsSnapshotWithDamagedPayload(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDurable(t, dir, true)
+	appendN(t, d, 1, 40)
+	for _, z := range []int64{10, 20, 30} {
+		if err := d.takeSnapshot(z, []byte("a tree of some length")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newest := d.snap.Path
+	if err := d.close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(newest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte("some"))
+	if i < 0 {
+		t.Fatal("payload not found in the snapshot file")
+	}
+	b[i] ^= 0xff
+	if err := os.WriteFile(newest, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d = openTestDurable(t, dir, true)
+	defer d.close()
+	if d.snap.Zxid != 20 || d.base != 9 {
+		t.Fatalf("after damaging snapshot 30: snapshot %d, base %d; want 20 and 9", d.snap.Zxid, d.base)
+	}
+	if got := zxids(t, d, d.snap.Zxid); len(got) != 20 || got[0] != 21 || got[19] != 40 {
+		t.Errorf("log after the snapshot: %v, want 21..40", got)
 	}
 }
 
