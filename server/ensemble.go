@@ -103,6 +103,36 @@ type EnsembleStats struct {
 	// Proposal sizes in bytes (the marshalled QuorumPacket); -1 before the
 	// first proposal.
 	LastProposalSize, MinProposalSize, MaxProposalSize int64
+
+	// ZabState is the ZAB phase in lower case, as the AdminServer's
+	// zabstate names QuorumPeer.ZabState: "election", "discovery",
+	// "synchronization" or "broadcast".
+	ZabState string
+	// Observers are a leader's observers that get its broadcast packets
+	// (Leader.getObservingLearners), in id order.
+	Observers []LearnerConn
+	// ResetObserverStats clears the counters of Observers (the
+	// AdminServer's orst); nil where there is nothing to reset. It must be
+	// safe to call from any goroutine and must not block.
+	ResetObserverStats func()
+}
+
+// LearnerConn is a leader's connection to one learner, as the
+// AdminServer's observers command lists it (LearnerHandler).
+type LearnerConn struct {
+	ID          int64
+	Remote      string    // "ip:port" of the learner's end
+	Established time.Time // when the leader accepted it (or first saw it)
+	// QueuedPackets and QueuedBytes are what waits to be written to it
+	// (LearnerHandler's queue).
+	QueuedPackets, QueuedBytes int64
+	// Counts since the learner synced or the last reset: packets from it
+	// after its NEWLEADER ACK, packets to it after LEADERINFO, and its
+	// REQUESTs.
+	PacketsReceived, PacketsSent, Requests int64
+	// LastZxid is the zxid of the last packet sent that carried one (>0);
+	// -1 after a reset until the next.
+	LastZxid int64
 }
 
 // SetEnsembleStats installs the function the four-letter words and the

@@ -42,6 +42,7 @@ import (
 //	forward session=0x.. cxid=N type=N [data=text]
 //	revalidate session=0x.. timeout=N
 //	status
+//	learners                  leader: each learner's LearnerStats
 //
 // After each command the Ready is printed, one line per item, in the order
 // the runtime acts on it; "(none)" when it is empty.
@@ -178,6 +179,13 @@ func (h *convHarness) run(t *testing.T, d *datadriven.TestData) string {
 		if err := h.learner.Revalidate(argInt(t, d, "session", 0), int32(argInt(t, d, "timeout", 0))); err != nil {
 			return fmt.Sprintf("error: %v\n", err)
 		}
+	case "learners":
+		var b strings.Builder
+		for _, ls := range h.leader.Stats().Each {
+			fmt.Fprintf(&b, "%d observer=%t synced=%t sent=%d received=%d requests=%d last-zxid=%s\n",
+				ls.ID, ls.Observer, ls.Synced, ls.Sent, ls.Received, ls.Requests, fmtZxid(ls.LastZxid))
+		}
+		return b.String()
 	case "status":
 		if h.leader != nil {
 			l := h.leader

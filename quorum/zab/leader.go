@@ -39,6 +39,10 @@ type learner struct {
 	deadline   int   // tick after which its silence drops it
 	lastAck    int64 // highest zxid it ACKed in broadcast
 	upToDateAt int   // tick of UPTODATE
+
+	// Counters of LearnerHandler for the AdminServer (see LearnerStats).
+	sent, received, requests int64
+	lastSentZxid             int64
 }
 
 // forwarding reports whether the learner gets broadcast packets
@@ -184,6 +188,14 @@ func (l *Leader) stop(err error) {
 
 func (l *Leader) send(to int64, p zk.QuorumPacket) {
 	l.rd.Messages = append(l.rd.Messages, Message{To: to, Packet: p})
+	// LearnerHandler counts what goes through its queue: everything but
+	// LEADERINFO, which it writes itself.
+	if lr := l.learners[to]; lr != nil && PacketType(p.Type) != LeaderInfo {
+		lr.sent++
+		if p.Zxid > 0 {
+			lr.lastSentZxid = p.Zxid
+		}
+	}
 }
 
 // Step hands the leader a packet from learner from. For a FOLLOWERINFO or
@@ -207,6 +219,11 @@ func (l *Leader) Step(from int64, p zk.QuorumPacket) {
 		return // a learner we dropped; its connection is closing
 	}
 	l.heard(lr)
+	if lr.state >= waitUpToDate {
+		// LearnerHandler counts the packets of its main loop, which
+		// starts after the NEWLEADER ACK.
+		lr.received++
+	}
 	switch {
 	case t == AckEpoch && lr.state == waitAckEpoch:
 		l.onAckEpoch(lr, p)
@@ -234,6 +251,7 @@ func (l *Leader) Step(from int64, p zk.QuorumPacket) {
 			l.drop(lr, fmt.Errorf("%w: %v", ErrProtocol, err))
 			return
 		}
+		lr.requests++
 		l.rd.Requests = append(l.rd.Requests, r)
 	default:
 		// LearnerHandler.run: "unexpected quorum packet", ignored.
@@ -298,7 +316,7 @@ func (l *Leader) onLearnerInfo(from int64, observer bool, p zk.QuorumPacket) {
 	for _, pr := range l.props[l.ncommitted:] {
 		delete(pr.acks, from)
 	}
-	lr := &learner{id: from, observer: observer, voter: !observer && l.quorum.isVoter(from)}
+	lr := &learner{id: from, observer: observer, voter: !observer && l.quorum.isVoter(from), lastSentZxid: -1}
 	li, err := ParseLearnerInfo(p)
 	switch {
 	case err != nil:

@@ -14,6 +14,7 @@ import (
 type fakeSource struct {
 	resets, connResets int
 	mask               int64
+	confOverride       *Conf
 }
 
 const fakeSession = 72057721429491712 // 0x100001da9210000
@@ -28,6 +29,9 @@ func (f *fakeSource) Stats() Stats {
 }
 
 func (f *fakeSource) Conf() Conf {
+	if f.confOverride != nil {
+		return *f.confOverride
+	}
 	return Conf{ClientPort: 55611, SecureClientPort: -1, DataDir: "/d/version-2", DataDirSize: 5,
 		DataLogDir: "/d/version-2", DataLogSize: 5, TickTime: 2000, MaxClientCnxns: 60,
 		MinSessionTimeout: 4000, MaxSessionTimeout: 40000, ClientPortListenBacklog: -1}
@@ -80,6 +84,8 @@ func (f *fakeSource) InitialConfiguration() string { return "tickTime=2000\n" }
 func (f *fakeSource) LastSnapshot() (int64, int64) { return 0x1f, 1795984906 }
 func (f *fakeSource) TraceMask() int64             { return f.mask }
 func (f *fakeSource) SetTraceMask(mask int64)      { f.mask = mask }
+func (f *fakeSource) Ensemble() *Ensemble          { return nil }
+func (f *fakeSource) ResetObserverStats()          {}
 
 // The expected texts are ZooKeeper 3.8.0's layouts (captured from the
 // Debian server) filled with the fake values.

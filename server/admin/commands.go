@@ -11,8 +11,20 @@ type command struct {
 	run   func(src Source, args map[string]string) Obj
 }
 
-// commands are ZooKeeper 3.8's AdminServer commands that make sense in
-// standalone mode, with their aliases.
+// anyTime are the commands, by primary name, that also run while an
+// ensemble member has no running server (CommandBase's serverRequired
+// false); the others answer notServing then. NB: monitor is one of them,
+// but fails (see crashes).
+var anyTime = map[string]bool{
+	"environment": true, "get_trace_mask": true, "set_trace_mask": true,
+	"system_properties": true, "zabstate": true, "monitor": true,
+}
+
+// notServing is the error of a command that needs a running server while
+// an ensemble member has none (Commands.runCommand).
+const notServing = "This ZooKeeper instance is not currently serving requests"
+
+// commands are ZooKeeper 3.8's AdminServer commands with their aliases.
 var commands = []command{
 	{[]string{"configuration", "conf", "config"}, cmdConfiguration},
 	{[]string{"connection_stat_reset", "crst"}, func(src Source, _ map[string]string) Obj {
@@ -38,6 +50,11 @@ var commands = []command{
 		return Obj{{"digests", []Obj{}}}
 	}},
 	{[]string{"initial_configuration", "icfg"}, func(src Source, _ map[string]string) Obj {
+		if src.Ensemble() != nil {
+			// Only ZooKeeperServerMain (standalone) keeps the config
+			// file's text; QuorumPeerMain leaves it null.
+			return Obj{{"initial_configuration", nil}}
+		}
 		return Obj{{"initial_configuration", src.InitialConfiguration()}}
 	}},
 	{[]string{"is_read_only", "isro"}, func(src Source, _ map[string]string) Obj {
@@ -47,17 +64,15 @@ var commands = []command{
 		zxid, sec := src.LastSnapshot()
 		return Obj{{"zxid", strconv.FormatUint(uint64(zxid), 16)}, {"timestamp", sec}}
 	}},
-	{[]string{"leader", "lead"}, func(Source, map[string]string) Obj {
-		// LeaderCommand: only a quorum peer knows a leader.
-		return Obj{{"error", "server is not initialized"}}
-	}},
+	{[]string{"leader", "lead"}, cmdLeader},
 	{[]string{"monitor", "mntr"}, func(src Source, _ map[string]string) Obj {
 		return Monitor(src.Metrics())
 	}},
-	{[]string{"observer_connection_stat_reset", "orst"}, func(Source, map[string]string) Obj { return nil }},
-	{[]string{"observers", "obsr"}, func(Source, map[string]string) Obj {
-		return Obj{{"synced_observers", int64(0)}, {"observers", []Obj{}}}
+	{[]string{"observer_connection_stat_reset", "orst"}, func(src Source, _ map[string]string) Obj {
+		src.ResetObserverStats()
+		return nil
 	}},
+	{[]string{"observers", "obsr"}, cmdObservers},
 	{[]string{"ruok"}, func(Source, map[string]string) Obj { return nil }},
 	{[]string{"server_stats", "srvr"}, func(src Source, _ map[string]string) Obj {
 		return statsJSON(src.Stats())
@@ -83,9 +98,8 @@ var commands = []command{
 	{[]string{"system_properties", "sysp"}, func(src Source, _ map[string]string) Obj {
 		return pairs(src.SystemProperties())
 	}},
-	{[]string{"voting_view"}, func(Source, map[string]string) Obj {
-		return Obj{{"current_config", Obj{}}}
-	}},
+	// NB: 3.8.0 has no "vv" alias (later versions do).
+	{[]string{"voting_view"}, cmdVotingView},
 	{[]string{"watch_summary", "wchs"}, func(src Source, _ map[string]string) Obj {
 		conns, paths, total := watchSummary(src.DataWatches())
 		return Obj{{"num_connections", int64(conns)}, {"num_paths", int64(paths)}, {"num_total_watches", int64(total)}}
@@ -106,9 +120,7 @@ var commands = []command{
 		}
 		return Obj{{"path_to_session_ids", m}}
 	}},
-	{[]string{"zabstate"}, func(Source, map[string]string) Obj {
-		return Obj{{"voting", false}, {"zabstate", ""}}
-	}},
+	{[]string{"zabstate"}, cmdZabState},
 }
 
 var byName = func() map[string]*command {
@@ -135,10 +147,15 @@ func PrimaryNames() []string {
 // Run runs the command named name (a primary name or an alias) and returns
 // the response as CommandResponse.toMap builds it: the command's fields,
 // then "command" (the primary name) and "error" unless the command set one.
+// An ensemble member without a running server answers most commands with
+// only "command" (the name as asked) and the notServing error.
 func Run(src Source, name string, args map[string]string) Obj {
 	c, ok := byName[name]
 	if !ok {
 		return Obj{{"command", name}, {"error", "Unknown command: " + name}}
+	}
+	if !anyTime[c.names[0]] && !serving(src) {
+		return Obj{{"command", name}, {"error", notServing}}
 	}
 	out := c.run(src, args)
 	if out == nil {
@@ -210,13 +227,21 @@ func statsJSON(st Stats) Obj {
 		{"uptime", st.Uptime},
 	}
 	rs2 := append(Obj(nil), rs...)
-	return Obj{
+	out := Obj{
 		{"version", st.Version},
 		{"read_only", st.ReadOnly},
 		{"server_stats", ss},
 		{"client_response", rs2},
-		{"node_count", int64(st.NodeCount)},
 	}
+	if p := st.ProposalSizes; p != nil {
+		// A leader's: Leader.getProposalStats.
+		out = append(out, Field{"proposal_stats", Obj{
+			{"last_buffer_size", p.Last},
+			{"min_buffer_size", p.Min},
+			{"max_buffer_size", p.Max},
+		}})
+	}
+	return append(out, Field{"node_count", int64(st.NodeCount)})
 }
 
 // connectionsJSON lists connections as ServerCnxn.getConnectionInfo does.

@@ -4,6 +4,9 @@
 // byte as ZooKeeper 3.8 lays it out, and the AdminServer's commands as JSON
 // over HTTP (/commands, /commands/<name>), with ZooKeeper 3.8's command
 // names, aliases and field names, pretty-printed as Jackson prints them.
+// An ensemble member answers the quorum commands (leader, zabstate,
+// voting_view, observers, orst) from Source.Ensemble, and while it has no
+// leader refuses most commands as ZooKeeper does.
 //
 // The package reads the server only through Source, which the server
 // implements; it never touches the data tree or connections itself. The

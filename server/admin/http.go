@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"net"
 	"net/http"
@@ -100,6 +101,10 @@ func Handler(src Source) http.Handler {
 			_, _ = w.Write([]byte(b.String()))
 			return
 		}
+		if crashes(src, rest[1:]) {
+			jettyError(w, r, http.StatusInternalServerError, notServing)
+			return
+		}
 		args := map[string]string{}
 		for k, v := range r.URL.Query() {
 			if len(v) > 0 {
@@ -111,4 +116,24 @@ func Handler(src Source) http.Handler {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body)
 	})
+}
+
+// jettyError answers as Jetty's ErrorHandler does when a servlet throws:
+// the status, no caching, the connection closed, and an HTML page naming
+// the status and the message.
+//
+// NB: ZooKeeper's page carries the Java exception and its stack trace;
+// clients see the status and the content type, which are the same.
+func jettyError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	h := w.Header()
+	h.Set("Cache-Control", "must-revalidate,no-cache,no-store")
+	h.Set("Content-Type", "text/html;charset=iso-8859-1")
+	h.Set("Connection", "close")
+	w.WriteHeader(status)
+	m := html.EscapeString(msg)
+	fmt.Fprintf(w, "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n"+
+		"<title>Error %[1]d %[2]s</title>\n</head>\n<body><h2>HTTP ERROR %[1]d %[2]s</h2>\n<table>\n"+
+		"<tr><th>URI:</th><td>%[3]s</td></tr>\n<tr><th>STATUS:</th><td>%[1]d</td></tr>\n"+
+		"<tr><th>MESSAGE:</th><td>%[2]s</td></tr>\n</table>\n\n</body>\n</html>\n",
+		status, m, html.EscapeString(r.URL.Path))
 }

@@ -9,7 +9,8 @@ import (
 // 3.8's order: every key of mntrKeys, then the per-namespace keys that
 // metrics supplies. A key zabd has no value for gets ZooKeeper's value
 // for "nothing happened": 0, 0.0 for averages, -1 for the client response
-// sizes.
+// sizes; an ensemble's key (peer_state, learners, ...) is left out unless
+// supplied.
 //
 // metrics maps key to int, int64 or float64 (printed as Java prints a
 // double), or string. A summary is supplied under its avg_/min_/... keys.
@@ -28,6 +29,10 @@ func Monitor(metrics map[string]any) Obj {
 		switch k.kind {
 		case gauge:
 			add(k.name, gaugeDefault(k.name))
+		case quorumGauge:
+			if _, ok := metrics[k.name]; ok {
+				add(k.name, nil)
+			}
 		default:
 			add("avg_"+k.name, 0.0)
 			add("min_"+k.name, int64(0))

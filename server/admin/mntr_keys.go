@@ -4,9 +4,10 @@ package admin
 type mntrKind uint8
 
 const (
-	gauge      mntrKind = iota // one key
-	summary                    // avg_, min_, max_, cnt_, sum_ + name
-	percentile                 // summary + p50_, p95_, p99_, p999_ + name
+	gauge       mntrKind = iota // one key
+	quorumGauge                 // one key, printed only when supplied (an ensemble's)
+	summary                     // avg_, min_, max_, cnt_, sum_ + name
+	percentile                  // summary + p50_, p95_, p99_, p999_ + name
 )
 
 type mntrKey struct {
@@ -16,14 +17,19 @@ type mntrKey struct {
 
 // mntrKeys are the keys Apache ZooKeeper 3.8.0 prints for mntr in
 // standalone mode, in its order (the order of its metrics provider's maps,
-// captured from the Debian 3.8.0 server). Keys of per-namespace metrics
-// (<namespace>_write_per_namespace, ...) depend on the data and follow them.
+// captured from the Debian 3.8.0 server), with the gauges an ensemble
+// member adds where a 3.8.0 leader, follower and observer print them.
+// Keys of per-namespace metrics (<namespace>_write_per_namespace, ...)
+// depend on the data and follow them.
 var mntrKeys = []mntrKey{
 	{"version", gauge},
 	{"server_state", gauge},
+	{"peer_state", quorumGauge},
+	{"observer_master_id", quorumGauge},
 	{"ephemerals_count", gauge},
 	{"num_alive_connections", gauge},
 	{"avg_latency", gauge},
+	{"min_proposal_size", quorumGauge},
 	{"outstanding_requests", gauge},
 	{"znode_count", gauge},
 	{"global_sessions", gauge},
@@ -31,20 +37,29 @@ var mntrKeys = []mntrKey{
 	{"last_client_response_size", gauge},
 	{"packets_sent", gauge},
 	{"packets_received", gauge},
+	{"max_proposal_size", quorumGauge},
 	{"max_client_response_size", gauge},
+	{"synced_followers", quorumGauge},
 	{"connection_drop_probability", gauge},
 	{"watch_count", gauge},
+	{"synced_non_voting_followers", quorumGauge},
+	{"synced_observers", quorumGauge},
 	{"auth_failed_count", gauge},
 	{"min_latency", gauge},
 	{"max_file_descriptor_count", gauge},
 	{"approximate_data_size", gauge},
 	{"open_file_descriptor_count", gauge},
+	{"last_proposal_size", quorumGauge},
+	{"pending_syncs", quorumGauge},
+	{"leader_uptime", quorumGauge},
 	{"local_sessions", gauge},
 	{"uptime", gauge},
 	{"max_latency", gauge},
 	{"outstanding_tls_handshake", gauge},
+	{"learners", quorumGauge},
 	{"min_client_response_size", gauge},
 	{"non_mtls_local_conn_count", gauge},
+	{"quorum_size", quorumGauge},
 	{"proposal_count", gauge},
 	{"watch_bytes", gauge},
 	{"outstanding_changes_removed", gauge},

@@ -1,5 +1,10 @@
 package admin
 
+import (
+	"net"
+	"strconv"
+)
+
 // Source is what the commands read from and do to the server. The server
 // implements it; every method may be called from any goroutine and must not
 // block on client traffic.
@@ -42,6 +47,76 @@ type Source interface {
 	// TraceMask returns the trace mask; SetTraceMask sets it.
 	TraceMask() int64
 	SetTraceMask(mask int64)
+	// Ensemble returns an ensemble member's quorum state, or nil for a
+	// standalone server.
+	Ensemble() *Ensemble
+	// ResetObserverStats clears the counters of a leader's observer
+	// connections (orst); elsewhere it does nothing.
+	ResetObserverStats()
+}
+
+// Ensemble is an ensemble member's state as the quorum commands (leader,
+// zabstate, voting_view, observers) report it.
+type Ensemble struct {
+	// Serving is false while the member has no leader to serve with
+	// (LOOKING, discovery, sync): ZooKeeper has no running server then and
+	// answers most commands with an error (see notServing).
+	Serving  bool
+	MyID     int64
+	Leading  bool
+	Voting   bool  // a participant, not an observer
+	LeaderID int64 // the server this one leads or follows
+	// LeaderHost is the leader's host as its server.N line gives it
+	// (QuorumPeer.getLeaderAddress: the host strings, not resolved).
+	LeaderHost string
+	// Quorum and Election are this server's addresses from its server.N
+	// line; Client is where it accepts clients.
+	Quorum, Election, Client Addr
+	// LastZxid is the zxid of the last txn applied (srvr's Zxid).
+	LastZxid int64
+	// ZabState is QuorumPeer.ZabState in lower case: "election",
+	// "discovery", "synchronization" or "broadcast".
+	ZabState string
+	// Voters are the voting members in id order
+	// (QuorumPeer.getVotingView).
+	Voters []Member
+	// SyncedObservers are a leader's observers that get its broadcast
+	// packets (Leader.getObservingLearners), in id order; empty on any
+	// other server.
+	SyncedObservers []LearnerConn
+}
+
+// Addr is a host (as configured; IPv6 without brackets) and a port.
+type Addr struct {
+	Host string
+	Port int
+}
+
+// String returns host:port, with an IPv6 host in brackets.
+func (a Addr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.Port)) }
+
+// Member is one voting member of the configuration.
+type Member struct {
+	ID               int64
+	Quorum, Election Addr
+	// Client is the client address its server.N line gives after ';',
+	// or this server's own for itself; nil otherwise.
+	Client *Addr
+}
+
+// LearnerConn is a leader's connection to one learner
+// (LearnerHandler.getLearnerHandlerInfo).
+type LearnerConn struct {
+	Remote      string // "ip:port" of the learner's end
+	ID          int64
+	Established int64 // Unix ms
+	// QueuedPackets and QueuedBytes are what waits to be written to it.
+	QueuedPackets, QueuedBytes int64
+	// Packets and REQUESTs since the connection synced or the last orst.
+	PacketsReceived, PacketsSent, Requests int64
+	// LastZxid is the zxid of the last packet sent that carried one; -1
+	// after orst until the next.
+	LastZxid int64
 }
 
 // Stats are the server statistics (ServerStats, plus the node count).
