@@ -80,6 +80,7 @@ type ensemble struct {
 	ids      []int
 	observer map[int]bool
 	client   map[int]int
+	admin    map[int]int // AdminServer ports, when ensembleOpts.admin
 	env      []string
 	tickTime time.Duration
 	initLim  int
@@ -95,6 +96,7 @@ type ensembleOpts struct {
 	env               []string // extra environment of every server
 	extra             string   // extra zoo.cfg lines
 	lab               *netLab  // run server i in lab's namespace i, at lab.addr(i)
+	admin             bool     // run each server's AdminServer on a port of its own (not with lab)
 }
 
 // newEnsemble writes zooN.cfg and dataN/myid for servers 1..voters (the
@@ -114,12 +116,17 @@ func newEnsemble(t *testing.T, o ensembleOpts) *ensemble {
 	}
 	e := &ensemble{
 		t: t, bin: zabdBinary(t), dir: t.TempDir(), observer: map[int]bool{}, client: map[int]int{},
-		env: o.env, tickTime: o.tickTime, initLim: o.initLimit,
+		admin: map[int]int{}, env: o.env, tickTime: o.tickTime, initLim: o.initLimit,
 	}
 	e.lab = o.lab
 	var ports []int
 	if o.lab == nil {
 		ports = freePorts(t, 3*(o.voters+o.observers))
+		if o.admin {
+			for i, p := range freePorts(t, o.voters+o.observers) {
+				e.admin[i+1] = p
+			}
+		}
 	} else {
 		// Each server has an address of its own: ZooKeeper's usual ports.
 		for range o.voters + o.observers {
@@ -145,9 +152,13 @@ func newEnsemble(t *testing.T, o ensembleOpts) *ensemble {
 		if err := os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintf("%d\n", i)), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		adminCfg := "admin.enableServer=false\n"
+		if p, ok := e.admin[i]; ok {
+			adminCfg = fmt.Sprintf("admin.enableServer=true\nadmin.serverAddress=127.0.0.1\nadmin.serverPort=%d\n", p)
+		}
 		cfg := fmt.Sprintf("tickTime=%d\ninitLimit=%d\nsyncLimit=%d\ndataDir=%s\nclientPort=%d\n"+
-			"admin.enableServer=false\n4lw.commands.whitelist=*\n",
-			o.tickTime.Milliseconds(), o.initLimit, o.syncLimit, data, e.client[i])
+			"%s4lw.commands.whitelist=*\n",
+			o.tickTime.Milliseconds(), o.initLimit, o.syncLimit, data, e.client[i], adminCfg)
 		if e.observer[i] {
 			cfg += "peerType=observer\n"
 		}

@@ -25,8 +25,14 @@ func (e *ensemble) startJava(id int) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	cmd := exec.Command(java, "-cp", jar+":/usr/share/java/slf4j-simple.jar",
-		"-Dzookeeper.admin.enableServer=false", "-Dzookeeper.jmx.log4j.disable=true",
+	cp, enable := jar+":/usr/share/java/slf4j-simple.jar", "false"
+	if _, ok := e.admin[id]; ok {
+		// Jetty's AdminServer needs the servlet API, which zookeeper.jar's
+		// manifest does not name.
+		cp, enable = cp+":/usr/share/java/servlet-api.jar", "true"
+	}
+	cmd := exec.Command(java, "-cp", cp,
+		"-Dzookeeper.admin.enableServer="+enable, "-Dzookeeper.jmx.log4j.disable=true",
 		"-Dzookeeper.forceSnapshotSync=true",
 		"org.apache.zookeeper.server.quorum.QuorumPeerMain", e.cfg(id))
 	cmd.Stdout, cmd.Stderr = logf, logf

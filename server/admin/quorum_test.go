@@ -96,6 +96,7 @@ func TestEnsembleCommands(t *testing.T) {
 		{3, true, "/commands/voting_view", "leader-voting_view.json"},
 		{4, true, "/commands/voting_view", "observer-voting_view.json"},
 		{3, true, "/commands/observers", "leader-observers.json"},
+		{3, true, "/commands/obsr", "leader-obsr-after-orst.json"},
 		{1, true, "/commands/observers", "follower-observers.json"},
 		{3, true, "/commands/configuration", "leader-configuration.json"},
 		{3, true, "/commands/initial_configuration", "leader-initial_configuration.json"},
@@ -106,6 +107,10 @@ func TestEnsembleCommands(t *testing.T) {
 	} {
 		t.Run(tc.golden+tc.url, func(t *testing.T) {
 			src := newEnsembleSource(tc.id, 3, tc.serving)
+			if tc.golden == "leader-obsr-after-orst.json" {
+				o := &src.e.SyncedObservers[0]
+				o.PacketsReceived, o.PacketsSent, o.LastZxid = 0, 0, -1
+			}
 			if tc.golden == "leader-configuration.json" {
 				src.confOverride = &Conf{ClientPort: 20030, DataDir: "/tmp/zkcap/data3/version-2",
 					DataLogDir: "/tmp/zkcap/data3/version-2", TickTime: 500, MaxClientCnxns: 60,
