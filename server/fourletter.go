@@ -385,6 +385,7 @@ func (m monitor) ResetStats() {
 	st.latencySum.Store(0)
 	st.latencyCount.Store(0)
 	m.s.tree.ResetStats()
+	m.s.syncStats.reset()
 }
 
 // ResetConnectionStats clears every connection's counters
@@ -538,6 +539,9 @@ func (m monitor) Metrics() map[string]any {
 		"uptime":                     time.Since(s.started).Milliseconds(),
 	}
 	m.ensembleMetrics(mt)
+	batch, fsync := s.syncStats.snapshot()
+	batch.Put(mt, "sync_processor_batch_size")
+	fsync.Put(mt, "fsynctime")
 	for ns, w := range writes {
 		sum := admin.Summary{Min: w.Min, Max: w.Max, Count: w.Count, Sum: w.Sum}
 		sum.Put(mt, ns+"_write_per_namespace")

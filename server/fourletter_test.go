@@ -128,6 +128,37 @@ func TestMonitoringValues(t *testing.T) {
 	}
 }
 
+// TestMonitoringSyncStats checks mntr's group-commit summaries: every txn
+// logged is counted once in sync_processor_batch_size, there is one fsynctime
+// per log append, and srst clears both.
+func TestMonitoringSyncStats(t *testing.T) {
+	ts := startServer(t, nil, nil)
+	c, _ := connect(t, ts.addr, 10*time.Second)
+	for i := range 5 {
+		if _, err := c.Create(fmt.Sprintf("/n%d", i), nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := mntrValues(t, ask4lw(t, ts.addr, "mntr"))
+	// createSession and five creates, each the only txn of its append:
+	// the client waits for every reply before it sends the next request.
+	for k, want := range map[string]string{
+		"zk_sum_sync_processor_batch_size": "6",
+		"zk_cnt_sync_processor_batch_size": "6",
+		"zk_max_sync_processor_batch_size": "1",
+		"zk_cnt_fsynctime":                 "6",
+	} {
+		if got := m[k]; got != want {
+			t.Errorf("mntr %s = %q, want %q", k, got, want)
+		}
+	}
+	ask4lw(t, ts.addr, "srst")
+	m = mntrValues(t, ask4lw(t, ts.addr, "mntr"))
+	if got := m["zk_cnt_sync_processor_batch_size"] + "/" + m["zk_cnt_fsynctime"]; got != "0/0" {
+		t.Errorf("after srst: mntr zk_cnt_sync_processor_batch_size/zk_cnt_fsynctime = %s, want 0/0", got)
+	}
+}
+
 func TestAdminServer(t *testing.T) {
 	ts := startServer(t, func(c *config.Config) {
 		c.AdminServerAddress = "127.0.0.1"

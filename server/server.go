@@ -26,6 +26,7 @@ import (
 
 	"github.com/zabd/zabd/jute"
 	"github.com/zabd/zabd/jute/zkproto"
+	"github.com/zabd/zabd/server/admin"
 	"github.com/zabd/zabd/server/config"
 	"github.com/zabd/zabd/server/datatree"
 	"github.com/zabd/zabd/server/session"
@@ -74,6 +75,8 @@ type Server struct {
 	epochGen atomic.Int64                         // bumped by SetRole; prep resets on change
 	waits    ensembleWaits
 
+	syncStats syncStats
+
 	mu       sync.Mutex
 	bySess   map[int64]*conn
 	conns    map[*conn]struct{}
@@ -83,6 +86,38 @@ type Server struct {
 	stopping atomic.Bool
 
 	wg sync.WaitGroup
+}
+
+// syncStats are the standalone sync stage's group commits, as mntr reports
+// them: sync_processor_batch_size is the number of txns one log append made
+// durable (SyncRequestProcessor.flush adds toFlush.size()), fsynctime the
+// milliseconds that append took, badger commit and fsync together
+// (FileTxnLog.commit times its fsync alone). In an ensemble the quorum
+// runtime syncs, and these stay empty. Safe for concurrent use.
+type syncStats struct {
+	mu    sync.Mutex // guards batch and fsync
+	batch admin.Summary
+	fsync admin.Summary
+}
+
+func (st *syncStats) add(txns int, took time.Duration) {
+	st.mu.Lock()
+	st.batch.Add(int64(txns))
+	st.fsync.Add(took.Milliseconds())
+	st.mu.Unlock()
+}
+
+// snapshot returns the summaries so far.
+func (st *syncStats) snapshot() (batch, fsync admin.Summary) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.batch, st.fsync
+}
+
+func (st *syncStats) reset() {
+	st.mu.Lock()
+	st.batch, st.fsync = admin.Summary{}, admin.Summary{}
+	st.mu.Unlock()
 }
 
 type serverStats struct {
@@ -299,12 +334,14 @@ func (s *Server) runSync(ctx context.Context) {
 			all = append(all, b...)
 		}
 		if len(entries) > 0 {
+			start := time.Now()
 			if err := s.txnlog.Append(entries); err != nil {
 				// NB: a txn we cannot make durable must never be acknowledged;
 				// ZooKeeper exits in this case (SyncRequestProcessor), so do we.
 				s.log.Error("txn log append failed; stopping", "err", err)
 				panic(fmt.Sprintf("server: txn log append: %v", err))
 			}
+			s.syncStats.add(len(entries), time.Since(start))
 		}
 		s.finalQ.push(finalItem{reqs: all})
 	}
