@@ -79,6 +79,17 @@ type testServer struct {
 // startServer runs a server on a free loopback port until the test ends.
 func startServer(t testing.TB, mod func(*config.Config), log *memLog) *testServer {
 	t.Helper()
+	if log == nil {
+		log = &memLog{}
+	}
+	ts := startServerLog(t, mod, log)
+	ts.log = log
+	return ts
+}
+
+// startServerLog is startServer over any txn log.
+func startServerLog(t testing.TB, mod func(*config.Config), log TxnLog) *testServer {
+	t.Helper()
 	cfg := config.Default()
 	cfg.ClientPort = freePort(t)
 	cfg.ClientPortAddress = "127.0.0.1"
@@ -89,9 +100,6 @@ func startServer(t testing.TB, mod func(*config.Config), log *memLog) *testServe
 	cfg.ExtendedTypesEnabled = true
 	if mod != nil {
 		mod(cfg)
-	}
-	if log == nil {
-		log = &memLog{}
 	}
 	s, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), log)
 	if err != nil {
@@ -119,7 +127,7 @@ func startServer(t testing.TB, mod func(*config.Config), log *memLog) *testServe
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return &testServer{addr: addr, s: s, log: log}
+	return &testServer{addr: addr, s: s}
 }
 
 func connect(t testing.TB, addr string, timeout time.Duration) (*zk.Conn, <-chan zk.Event) {
