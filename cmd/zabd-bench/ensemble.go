@@ -18,7 +18,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -331,6 +330,7 @@ func runEnsemble(zabdBin, classpath string, ops []string, clients, size int, dur
 	}
 	fmt.Fprintf(tw, "%sserver\top\tclients\tops/s\tp50 ms\tp99 ms\tp99.9 ms\terrors\tRSS MiB (3 nodes)\t\n", round)
 	results := map[string][]result{}
+	var keys []string
 	for r := 1; r <= rounds; r++ {
 		for _, e := range ens {
 			for _, op := range ops {
@@ -340,6 +340,9 @@ func runEnsemble(zabdBin, classpath string, ops []string, clients, size int, dur
 					return fmt.Errorf("%s ensemble: %w", e.name, err)
 				}
 				key := e.name + " x3\t" + op
+				if results[key] == nil {
+					keys = append(keys, key)
+				}
 				results[key] = append(results[key], res)
 				if rounds > 1 {
 					fmt.Fprintf(tw, "%d\t", r)
@@ -352,29 +355,7 @@ func runEnsemble(zabdBin, classpath string, ops []string, clients, size int, dur
 	tw.Flush()
 	if rounds > 1 {
 		fmt.Printf("\nmedian [min..max] over %d rounds\n", rounds)
-		tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "server\top\tops/s\tp50 ms\tp99 ms\tp99.9 ms\t\n")
-		for _, e := range ens {
-			for _, op := range ops {
-				key := e.name + " x3\t" + op
-				rs := results[key]
-				col := func(f func(result) float64) string {
-					v := make([]float64, len(rs))
-					for i, r := range rs {
-						v[i] = f(r)
-					}
-					slices.Sort(v)
-					med := (v[(len(v)-1)/2] + v[len(v)/2]) / 2
-					return fmt.Sprintf("%.1f [%.1f..%.1f]", med, v[0], v[len(v)-1])
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", key,
-					col(func(r result) float64 { return r.throughput }),
-					col(func(r result) float64 { return ms(r.p50) }),
-					col(func(r result) float64 { return ms(r.p99) }),
-					col(func(r result) float64 { return ms(r.p999) }))
-			}
-		}
-		tw.Flush()
+		printSummary(os.Stdout, keys, results)
 	}
 	var errs []error
 	for _, e := range ens {

@@ -1,11 +1,13 @@
 // Command zabd-bench is zabd's load tool: it drives getData and setData with
 // N concurrent sessions and reports throughput and latency percentiles. With
 // -compare it starts zabd and Apache ZooKeeper side by side on loopback
-// (each with a fresh dataDir) and runs the same workloads against both. With
-// -ensemble it does the same with a three-node ensemble of each and then
-// times leader failover (see ensemble.go); -rounds N runs the workloads N
-// times, the two systems taking turns, and gives each column's median and
-// range, since a shared machine's load moves between runs.
+// (each with a fresh dataDir) and runs the same workloads against both,
+// reporting also each server's CPU time per operation and how many txns one
+// fsync of its log covered (see compare.go). With -ensemble it does the same
+// with a three-node ensemble of each and then times leader failover (see
+// ensemble.go). With either, -rounds N runs the workloads N times, the two
+// systems taking turns, and gives each column's median and range, since a
+// shared machine's load moves between runs.
 //
 // Every loop is bounded by -duration and -max-ops.
 package main
@@ -40,7 +42,7 @@ func main() {
 		maxOps   = flag.Int("max-ops", 2_000_000, "upper bound on operations per workload")
 		size     = flag.Int("size", 128, "value size in bytes")
 		ops      = flag.String("ops", "get,set", "workloads to run, in order")
-		rounds   = flag.Int("rounds", 1, "with -ensemble: run the workloads this many times, zabd and ZooKeeper taking turns, and summarise")
+		rounds   = flag.Int("rounds", 1, "with -compare or -ensemble: run the workloads this many times, zabd and ZooKeeper taking turns, and summarise")
 	)
 	flag.Parse()
 	var targets []target
@@ -49,19 +51,8 @@ func main() {
 		must(runEnsemble(*zabdBin, *zkJar, strings.Split(*ops, ","), *clients, *size, *duration, *maxOps, max(*rounds, 1)))
 		return
 	case *compare:
-		dir, err := os.MkdirTemp("", "zabd-bench-")
-		must(err)
-		defer os.RemoveAll(dir)
-		z, err := startZabd(*zabdBin, filepath.Join(dir, "zabd"))
-		must(err)
-		defer z.stop()
-		j, err := startZooKeeper(*zkJar, filepath.Join(dir, "zookeeper"))
-		if err != nil {
-			z.stop()
-			must(err)
-		}
-		defer j.stop()
-		targets = []target{z, j}
+		must(runCompare(*zabdBin, *zkJar, strings.Split(*ops, ","), *clients, *size, *duration, *maxOps, max(*rounds, 1)))
+		return
 	case *servers != "":
 		targets = []target{{name: *servers, addr: *servers}}
 	default:
@@ -91,9 +82,13 @@ func must(err error) {
 }
 
 type result struct {
+	ops            int // successful operations
 	throughput     float64
 	p50, p99, p999 time.Duration
 	errors         int
+	// Measured on the server's side, -1 when not: its CPU time per
+	// operation (µs) and the txns one fsync of its log made durable.
+	cpuPerOp, txnsPerSync float64
 }
 
 // run drives op ("get" or "set") from n sessions for at most d or maxOps.
@@ -153,7 +148,7 @@ func run(addr, op string, n, size int, d time.Duration, maxOps int) (result, err
 	wg.Wait()
 	elapsed := time.Since(start)
 	var all []time.Duration
-	r := result{}
+	r := result{cpuPerOp: -1, txnsPerSync: -1}
 	for i := range lat {
 		all = append(all, lat[i]...)
 		r.errors += errs[i]
@@ -163,6 +158,7 @@ func run(addr, op string, n, size int, d time.Duration, maxOps int) (result, err
 	}
 	slices.Sort(all)
 	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
+	r.ops = len(all)
 	r.throughput = float64(len(all)) / elapsed.Seconds()
 	r.p50, r.p99, r.p999 = pct(0.50), pct(0.99), pct(0.999)
 	return r, nil
