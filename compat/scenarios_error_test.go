@@ -37,6 +37,7 @@ func badPaths(root string, withEmpty, withZooKeeperDotDot bool) []string {
 		root+"/x\ufff5",
 		root+"/x\xff",
 		root+"/x\x7f",
+		root+"/x\U0001F600", // a surrogate pair in Java's UTF-16
 	)
 }
 
