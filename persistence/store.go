@@ -107,6 +107,9 @@ func Open(opts Options) (*Store, error) {
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("persistence: open: %w", err)
 	}
+	if err := removeEmptyLogs(path); err != nil {
+		return nil, fmt.Errorf("persistence: open %s: %w", path, err)
+	}
 	db, err := badger.Open(badgerOptions(path, logger))
 	if err != nil {
 		return nil, fmt.Errorf("persistence: open %s: %w", path, err)
