@@ -1,8 +1,9 @@
 // Package compat tests zabd as a black box, the way real deployments will
 // meet it: as a child process on a loopback port, driven by stock clients
-// (zkCli.sh, kazoo, go-zookeeper/zk) and by a hand-written Jute client, and
-// compared reply for reply with a real Apache ZooKeeper 3.8 started next to
-// it (an oracle cross-check in the manner of etcd-io/zetcd's xchk).
+// (zkCli.sh, the C client's cli_mt and load_gen, kazoo, go-zookeeper/zk) and
+// by a hand-written Jute client, and compared reply for reply with a real
+// Apache ZooKeeper 3.8 started next to it (an oracle cross-check in the
+// manner of etcd-io/zetcd's xchk).
 //
 // The package holds tests only; this file exists to carry the package
 // documentation. The tests need the Debian packages zookeeper,
@@ -40,6 +41,8 @@
 //	differential_test.go runs every scenario on both servers and compares
 //	scenarios_*_test.go  the scenarios
 //	zkcli_test.go        zkCli.sh transcripts
+//	cclient_test.go      the C client: cli_mt transcripts (batch and
+//	                     interactive sessions), load_gen
 //	kazoo_test.go        the kazoo script in testdata/
 //	gozk_test.go         go-zookeeper/zk behaviours with concrete values
 package compat
