@@ -918,15 +918,16 @@ func (p *cutProxy) close() {
 // Lines of cli_mt's output that need rewriting.
 var (
 	// The C client's log line: time, pid(thread id), level, function, line.
-	cLogRe      = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+:\d+\(0x[0-9a-f]+\):ZOO_([A-Z]+)@([A-Za-z0-9_]+)@\d+: (.*)$`)
-	cSessionRe  = regexp.MustCompile(`^(Got a new session id: |session Id = )(?:0x)?([0-9a-f]+)$`)
-	cZxidRe     = regexp.MustCompile(`^\t(czxid|mzxid)=([0-9a-f]+)$`)
-	cTimeRe     = regexp.MustCompile(`^\t(ctime = |mtime=)(.*)$`)
-	cOwnerRe    = regexp.MustCompile(`^\tephemeralOwner = ([0-9a-f]+)$`)
-	cElapsedRe  = regexp.MustCompile(`^time = -?\d+ msec$`)
-	cRcRe       = regexp.MustCompile(`: rc = -?\d+$`)
-	cSessLogRe  = regexp.MustCompile(`sessionId=0x([0-9a-f]+)`)
-	cMainLineRe = regexp.MustCompile(`^(Batch mode: |Creating \[|Path must start with /|Error -?\d+ for |No data found after path|Overdosing\.\.\.|od command failed|session Id = |logging level set to |Quitting\.\.\.|Unknown option: |Missing ttl value|ttl value must|Invalid mode\.)`)
+	cLogRe     = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+:\d+\(0x[0-9a-f]+\):ZOO_([A-Z]+)@([A-Za-z0-9_]+)@\d+: (.*)$`)
+	cSessionRe = regexp.MustCompile(`^(Got a new session id: |session Id = )(?:0x)?([0-9a-f]+)$`)
+	cZxidRe    = regexp.MustCompile(`^\t(czxid|mzxid)=([0-9a-f]+)$`)
+	cTimeRe    = regexp.MustCompile(`^\t(ctime = |mtime=)(.*)$`)
+	cOwnerRe   = regexp.MustCompile(`^\tephemeralOwner = ([0-9a-f]+)$`)
+	cElapsedRe = regexp.MustCompile(`^time = -?\d+ msec$`)
+	cRcRe      = regexp.MustCompile(`: rc = -?\d+$`)
+	cSessLogRe = regexp.MustCompile(`sessionId=0x([0-9a-f]+)`)
+	// What processline prints on cli_mt's main thread, each in one write.
+	cMainMsgRe = regexp.MustCompile(`(?:Creating \[[^\n]*\] node \(mode: -?\d+\)|Error -?\d+ for [^\n]*|Path must start with /, found: [^\n]*|No data found after path|Overdosing\.\.\.|od command failed: -?\d+|Unknown option: [^\n]|Missing ttl value after \+t|ttl value must be a positive integer|Invalid mode\.)\n`)
 )
 
 // writeCliOut normalises cli_mt output and writes it line by line.
@@ -934,33 +935,58 @@ var (
 // The C client's debug and info log lines (seen after `verbose`) depend on
 // timing and are dropped; warnings and errors are kept without their time
 // and thread. Children, which ZooKeeper lists in HashSet order, are sorted.
-// In batch mode cli_mt types the command on its main thread while the
+// In batch mode cli_mt runs the command on its main thread while the
 // client's completion thread connects and reports, so the main thread's
-// lines are moved first, in their order; in a session the barriers keep
-// the two apart.
+// messages are taken out, even from the middle of a line (the watcher
+// prints its line in three writes), and put after "Batch mode", which
+// comes before the client starts; in a session the barriers keep the two
+// apart.
 func writeCliOut(sb *strings.Builder, tr *transcript, addr, out string, batchMode bool) {
-	lines := cliLines(strings.ReplaceAll(out, addr, "ADDR"))
+	var lines []string
+	if batchMode {
+		rest := cliLines(cMainMsgRe.ReplaceAllString(out, ""))
+		if len(rest) > 0 && strings.HasPrefix(rest[0], "Batch mode: ") {
+			lines, rest = []string{rest[0]}, rest[1:]
+		}
+		for _, m := range cMainMsgRe.FindAllString(out, -1) {
+			lines = append(lines, strings.TrimSuffix(m, "\n"))
+		}
+		out = strings.Join(append(lines, rest...), "\n")
+	}
+	lines = cliLines(strings.ReplaceAll(out, addr, "ADDR"))
 	lines = slices.DeleteFunc(lines, func(l string) bool {
 		m := cLogRe.FindStringSubmatch(l)
 		return m != nil && (m[1] == "DEBUG" || m[1] == "INFO")
 	})
 	sortChildren(lines)
-	if batchMode {
-		var main, rest []string
-		for _, l := range lines {
-			if cMainLineRe.MatchString(l) && !cLogRe.MatchString(l) {
-				main = append(main, l)
-			} else {
-				rest = append(rest, l)
-			}
-		}
-		lines = append(main, rest...)
-	}
 	for i, l := range lines {
 		lines[i] = normalizeCliMtLine(tr, l)
 	}
 	for _, l := range collapseRuns(lines) {
 		sb.WriteString(printable(l) + "\n")
+	}
+}
+
+// TestCliMtBatchOutput checks that a batch run's transcript does not
+// depend on how cli_mt's main thread and its client's threads interleave.
+func TestCliMtBatchOutput(t *testing.T) {
+	const want = "Batch mode: 'create /a'\n" +
+		"Creating [/a] node (mode: 0)\n" +
+		"Watcher SESSION_EVENT state = CONNECTED_STATE\n" +
+		"Got a new session id: s1\n" +
+		"[/a]: rc = 0\n" +
+		"\tname = /a\n"
+	for _, out := range []string{
+		"Batch mode: 'create /a'\nCreating [/a] node (mode: 0)\nWatcher SESSION_EVENT state = CONNECTED_STATE\nGot a new session id: 0x1f\n[/a]: rc = 0\n\tname = /a\n",
+		"Batch mode: 'create /a'\nWatcher SESSION_EVENT state = CONNECTED_STATE\nCreating [/a] node (mode: 0)\nGot a new session id: 0x1f\n[/a]: rc = 0\n\tname = /a\n",
+		// The watcher's line is three writes; the main thread's one.
+		"Batch mode: 'create /a'\nWatcher SESSION_EVENT state = CONNECTED_STATECreating [/a] node (mode: 0)\n\nGot a new session id: 0x1f\n[/a]: rc = 0\n\tname = /a\n",
+	} {
+		var sb strings.Builder
+		writeCliOut(&sb, newTranscript(), "127.0.0.1:2181", out, true)
+		if got := sb.String(); got != want {
+			t.Errorf("writeCliOut(%q) =\n%s\nwant\n%s", out, got, want)
+		}
 	}
 }
 
