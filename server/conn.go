@@ -80,8 +80,7 @@ func (c *conn) Notify(typ zkproto.EventType, path string) {
 	ev.Encode(&e)
 	jute.FinishFrame(e.Buf, off)
 	c.out = e.Buf
-	c.wakeLocked()
-	c.outMu.Unlock()
+	c.unlockAndWake()
 }
 
 // reply queues one reply frame: the header and an optional body.
@@ -97,33 +96,38 @@ func (c *conn) reply(hdr zkproto.ReplyHeader, body jute.Record) {
 	}
 	jute.FinishFrame(e.Buf, off)
 	c.out = e.Buf
-	c.wakeLocked()
-	c.outMu.Unlock()
+	c.unlockAndWake()
 }
 
 // writeRaw queues bytes as they are (connect responses, 4lw output).
 func (c *conn) writeRaw(b []byte) {
 	c.outMu.Lock()
 	c.out = append(c.out, b...)
-	c.wakeLocked()
-	c.outMu.Unlock()
+	c.unlockAndWake()
 }
 
 // closeAfterFlush closes the connection once everything queued is written.
 func (c *conn) closeAfterFlush() {
 	c.outMu.Lock()
 	c.closeNow = true
-	c.wakeLocked()
-	c.outMu.Unlock()
+	c.unlockAndWake()
 }
 
-func (c *conn) wakeLocked() {
+// unlockAndWake releases outMu and, unless a flush is already scheduled,
+// schedules one. The Wake (a write to the loop's eventfd) happens after the
+// unlock, so the loop's flush and other repliers never wait on the syscall.
+func (c *conn) unlockAndWake() {
 	if c.scheduled {
+		c.outMu.Unlock()
 		return
 	}
 	c.scheduled = true
+	c.outMu.Unlock()
 	if err := c.gc.Wake(nil); err != nil {
+		// Closed or shutting down: nothing will flush this connection.
+		c.outMu.Lock()
 		c.scheduled = false
+		c.outMu.Unlock()
 	}
 }
 
