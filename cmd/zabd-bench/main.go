@@ -43,12 +43,17 @@ func main() {
 		size     = flag.Int("size", 128, "value size in bytes")
 		ops      = flag.String("ops", "get,set", "workloads to run, in order")
 		rounds   = flag.Int("rounds", 1, "with -compare or -ensemble: run the workloads this many times, zabd and ZooKeeper taking turns, and summarise")
+		warmup   = flag.Duration("warmup", 0, "with -ensemble: untimed load per system and workload before measuring (0: a quarter of -duration, at most 2s); the JVM takes tens of seconds to compile ZooKeeper's hot paths")
 	)
 	flag.Parse()
 	var targets []target
 	switch {
 	case *ens:
-		must(runEnsemble(*zabdBin, *zkJar, strings.Split(*ops, ","), *clients, *size, *duration, *maxOps, max(*rounds, 1)))
+		w := *warmup
+		if w <= 0 {
+			w = min(*duration/4, 2*time.Second)
+		}
+		must(runEnsemble(*zabdBin, *zkJar, strings.Split(*ops, ","), *clients, *size, *duration, w, *maxOps, max(*rounds, 1)))
 		return
 	case *compare:
 		must(runCompare(*zabdBin, *zkJar, strings.Split(*ops, ","), *clients, *size, *duration, *maxOps, max(*rounds, 1)))
