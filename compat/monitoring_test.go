@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -250,6 +251,7 @@ func fourLetterShape(cmd, text string) string {
 		sort.Strings(blocks)
 		out = blocks
 	case "dump":
+		bucketed := 0
 		for _, l := range lines {
 			l = sessionRe.ReplaceAllString(l, "SID")
 			l = expireRe.ReplaceAllString(l, "expire at DATE:")
@@ -260,9 +262,21 @@ func fourLetterShape(cmd, text string) string {
 			if strings.HasPrefix(l, "0 expire at ") {
 				continue
 			}
+			// How the sessions split over the buckets depends on when each
+			// last touched relative to the tick boundaries, in ZooKeeper as
+			// in zabd: compare the number of sessions the buckets hold.
+			if n, ok := strings.CutSuffix(l, " expire at DATE:"); ok {
+				c, err := strconv.Atoi(n)
+				if err != nil {
+					return "BAD bucket line " + l
+				}
+				bucketed += c
+				continue
+			}
 			l = setsRe.ReplaceAllString(l, "Sets (N)/")
 			out = append(out, l)
 		}
+		out = append(out, fmt.Sprintf("sessions in expiry buckets: %d", bucketed))
 		// Connections and sessions are listed in hash order.
 		sort.Strings(out)
 	default:
