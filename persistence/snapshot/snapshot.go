@@ -415,3 +415,36 @@ func (d *Dir) Remove(m Meta) error {
 	}
 	return nil
 }
+
+// Spool is a scratch file in the snapshot directory, already unlinked, for
+// a payload that has to be written out of order (datatree.FuzzySnapshot's
+// node records, which follow an ACL cache known only at the end). Close
+// releases its space.
+type Spool struct{ f *os.File }
+
+// Spool creates a Spool.
+func (d *Dir) Spool() (*Spool, error) {
+	f, err := os.CreateTemp(d.path, namePrefix+"spool.*"+tmpSuffix)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: spool: %w", err)
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("snapshot: spool: %w", err)
+	}
+	return &Spool{f: f}, nil
+}
+
+// Write appends p.
+func (s *Spool) Write(p []byte) (int, error) { return s.f.Write(p) }
+
+// Rewind returns a reader of everything written so far.
+func (s *Spool) Rewind() (io.Reader, error) {
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("snapshot: spool: %w", err)
+	}
+	return s.f, nil
+}
+
+// Close removes the spool.
+func (s *Spool) Close() error { return s.f.Close() }

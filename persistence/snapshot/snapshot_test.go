@@ -239,3 +239,36 @@ func TestSameZxidReplaces(t *testing.T) {
 		t.Fatalf("read = %q, %v", b, err)
 	}
 }
+
+// TestSpool: what is written comes back after Rewind, the file takes no
+// name in the directory, and List and Purge never see it.
+func TestSpool(t *testing.T) {
+	d, err := snapshot.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := d.Spool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, p := range []string{"node records ", "", "then more"} {
+		if n, err := s.Write([]byte(p)); n != len(p) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", p, n, err)
+		}
+	}
+	if ents, err := os.ReadDir(d.Path()); err != nil || len(ents) != 0 {
+		t.Fatalf("directory holds %v (%v), want nothing", ents, err)
+	}
+	r, err := s.Rewind()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	if err != nil || string(got) != "node records then more" {
+		t.Fatalf("read back %q, %v", got, err)
+	}
+	if ms, err := d.List(); err != nil || len(ms) != 0 {
+		t.Fatalf("List = %v, %v", ms, err)
+	}
+}
