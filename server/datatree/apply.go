@@ -124,6 +124,15 @@ func (t *Tree) create(path string, data []byte, acl []zkproto.ACL, owner int64, 
 		return zkproto.ErrNoNode
 	}
 	if _, ok := parent.Children[name]; ok {
+		// Only a replay over a fuzzy snapshot gets here (prep refuses a
+		// create of a present node). In ZooKeeper's (an imported dataDir)
+		// the node may have been written after a delete and a new create
+		// that its parent, written earlier, does not count: bring the
+		// parent up to the txn, as DataTree.processTxn does.
+		if parentCVersion > parent.Stat.Cversion {
+			parent.Stat.Cversion = parentCVersion
+			parent.Stat.Pzxid = max(parent.Stat.Pzxid, zxid)
+		}
 		return zkproto.ErrNodeExists
 	}
 	if parentCVersion == -1 {
@@ -174,6 +183,14 @@ func (t *Tree) delete(path string, zxid int64) zkproto.Code {
 	}
 	n := t.nodes[path]
 	if n == nil {
+		// A replay over a fuzzy snapshot gets here (the node was gone when
+		// the walk reached it, its parent was written before the delete),
+		// and so does a closeSession whose ephemeral was deleted first. The
+		// parent's pzxid records the delete either way, as
+		// DataTree.deleteNode has it.
+		if zxid > parent.Stat.Pzxid {
+			parent.Stat.Pzxid = zxid
+		}
 		return zkproto.ErrNoNode
 	}
 	delete(parent.Children, name)

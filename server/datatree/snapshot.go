@@ -2,11 +2,13 @@ package datatree
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"hash"
 	"hash/adler32"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,16 +37,51 @@ const snapshotVersion = 2
 // section is written; ZooKeeper treats both as optional. The caller holds
 // the tree's read lock.
 func (t *Tree) WriteSnapshot(w io.Writer, sessions map[int64]int32) error {
-	sum := adler32.New()
-	bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 64<<10)
-	e := jute.Encoder{Buf: make([]byte, 0, 4096)}
-	flush := func() error {
-		_, err := bw.Write(e.Buf)
-		e.Buf = e.Buf[:0]
+	var acls aclIndex
+	t.walk("/", func(_ string, n *Node) { acls.of(n.ACL) })
+	sw := newSnapWriter(w)
+	sw.head(sessions, &acls)
+	var err error
+	t.walk("/", func(path string, n *Node) {
+		if err != nil {
+			return
+		}
+		sw.e.Buf = appendNode(sw.e.Buf, path, n, acls.of(n.ACL))
+		if len(sw.e.Buf) > 32<<10 {
+			err = sw.flush()
+		}
+	})
+	if err != nil {
 		return err
 	}
+	return sw.seal()
+}
+
+// snapWriter writes a snapshot file's layout and keeps its Adler-32.
+type snapWriter struct {
+	w   io.Writer
+	sum hash.Hash32
+	bw  *bufio.Writer
+	e   jute.Encoder
+}
+
+func newSnapWriter(w io.Writer) *snapWriter {
+	sum := adler32.New()
+	return &snapWriter{w: w, sum: sum, bw: bufio.NewWriterSize(io.MultiWriter(w, sum), 64<<10),
+		e: jute.Encoder{Buf: make([]byte, 0, 4096)}}
+}
+
+func (sw *snapWriter) flush() error {
+	_, err := sw.bw.Write(sw.e.Buf)
+	sw.e.Buf = sw.e.Buf[:0]
+	return err
+}
+
+// head encodes the FileHeader, the sessions and the ACL cache.
+func (sw *snapWriter) head(sessions map[int64]int32, acls *aclIndex) {
+	e := &sw.e
 	hdr := zkproto.FileHeader{Magic: zkproto.SnapshotMagic, Version: snapshotVersion, DBID: -1}
-	hdr.Encode(&e)
+	hdr.Encode(e)
 	ids := make([]int64, 0, len(sessions))
 	for id := range sessions {
 		ids = append(ids, id)
@@ -55,62 +92,200 @@ func (t *Tree) WriteSnapshot(w io.Writer, sessions map[int64]int32) error {
 		e.Int64(id)
 		e.Int32(sessions[id])
 	}
-	// ACL cache: one index per distinct ACL list, from 1; a nil list is -1.
-	index := map[string]int64{}
-	var lists [][]zkproto.ACL
-	aclKey := func(acl []zkproto.ACL) string { return string(jute.Marshal(aclList(acl))) }
-	t.walk("/", func(_ string, n *Node) {
-		if n.ACL == nil {
-			return
-		}
-		k := aclKey(n.ACL)
-		if _, ok := index[k]; !ok {
-			lists = append(lists, n.ACL)
-			index[k] = int64(len(lists))
-		}
-	})
-	e.Int32(int32(len(lists)))
-	for i, l := range lists {
+	e.Int32(int32(len(acls.lists)))
+	for i, l := range acls.lists {
 		e.Int64(int64(i + 1))
-		zkproto.EncodeACLs(&e, l)
+		zkproto.EncodeACLs(e, l)
 	}
-	if err := flush(); err != nil {
+}
+
+// seal ends the node records and appends the checksum.
+func (sw *snapWriter) seal() error {
+	sw.e.String("/")
+	if err := sw.flush(); err != nil {
 		return err
 	}
-	var err error
-	t.walk("/", func(path string, n *Node) {
-		if err != nil {
-			return
+	if err := sw.bw.Flush(); err != nil {
+		return err
+	}
+	sw.e.Int64(int64(sw.sum.Sum32()))
+	sw.e.String("/")
+	_, err := sw.w.Write(sw.e.Buf)
+	return err
+}
+
+// appendNode appends one node record: its path ("" for the root), data,
+// ACL index and persisted stat.
+func appendNode(buf []byte, path string, n *Node, acl int64) []byte {
+	if path == "/" {
+		path = ""
+	}
+	e := jute.Encoder{Buf: buf}
+	e.String(path)
+	e.Buffer(n.Data)
+	e.Int64(acl)
+	n.Stat.Encode(&e)
+	return e.Buf
+}
+
+// aclIndex numbers distinct ACL lists from 1 in the order they are first
+// seen, as ReferenceCountedACLCache numbers them; a nil list is -1. Trees
+// mostly share a few lists, so the list looked up last is tried first.
+type aclIndex struct {
+	index   map[string]int64
+	lists   [][]zkproto.ACL
+	last    []zkproto.ACL
+	lastIdx int64
+}
+
+func (a *aclIndex) of(acl []zkproto.ACL) int64 {
+	if acl == nil {
+		return -1
+	}
+	if a.last != nil && slices.Equal(acl, a.last) {
+		return a.lastIdx
+	}
+	k := string(jute.Marshal(aclList(acl)))
+	idx, ok := a.index[k]
+	if !ok {
+		if a.index == nil {
+			a.index = make(map[string]int64)
 		}
-		if path == "/" {
-			path = ""
+		a.lists = append(a.lists, acl)
+		idx = int64(len(a.lists))
+		a.index[k] = idx
+	}
+	a.last, a.lastIdx = acl, idx
+	return idx
+}
+
+// Spool holds the node records of a fuzzy snapshot until the ACL cache that
+// precedes them in the file is known.
+type Spool interface {
+	io.Writer
+	// Rewind returns a reader of everything written so far.
+	Rewind() (io.Reader, error)
+}
+
+// MemSpool is a Spool in memory.
+type MemSpool struct{ bytes.Buffer }
+
+// Rewind implements Spool.
+func (m *MemSpool) Rewind() (io.Reader, error) { return &m.Buffer, nil }
+
+// ErrSnapshotStopped is what FuzzySnapshot returns when stop said so.
+var ErrSnapshotStopped = errors.New("datatree: snapshot stopped")
+
+// fuzzyChunkNodes is how many nodes FuzzySnapshot serialises per hold
+// of the read lock (tests shrink it); a chunk also ends once its records
+// pass fuzzyChunkBytes.
+var fuzzyChunkNodes = 512
+
+const fuzzyChunkBytes = 256 << 10
+
+// FuzzySnapshot is a snapshot walked by Tree.FuzzySnapshot, ready to be
+// written.
+type FuzzySnapshot struct {
+	// Zxid is the zxid the tree had applied when the walk began: every txn
+	// up to it is in the snapshot, later ones may be in part.
+	Zxid     int64
+	sessions map[int64]int32
+	acls     aclIndex
+	spool    Spool
+}
+
+// FuzzySnapshot walks the tree for a snapshot while txns go on being
+// applied, as ZooKeeper's fuzzy snapshot does: the caller holds no lock,
+// and the read lock is held for a chunk of nodes at a time. Each node is
+// taken as it is when the walk reaches it, with the children its parent had
+// when the walk left the parent; a child created later is left out. A
+// restore must replay the log from the txn after Zxid, which Apply's
+// idempotence makes safe: a create of a present node, a delete of an absent
+// one and a set to a version already held leave the node as the log leaves
+// it.
+//
+// sessions is called under the read lock when the walk begins. The node
+// records go to spool, since the ACL cache, which comes before them in the
+// file, is complete only at the end; Write then writes the file. stop is
+// polled between chunks, outside the lock; when it returns true the walk
+// ends with ErrSnapshotStopped.
+func (t *Tree) FuzzySnapshot(spool Spool, sessions func() map[int64]int32, stop func() bool) (*FuzzySnapshot, error) {
+	type frame struct {
+		path string
+		kids []string
+	}
+	f := &FuzzySnapshot{spool: spool}
+	var buf []byte
+	t.mu.RLock()
+	f.Zxid = t.lastZxid
+	f.sessions = sessions()
+	var stack []frame
+	if root := t.nodes["/"]; root != nil {
+		buf = appendNode(buf, "/", root, f.acls.of(root.ACL))
+		stack = append(stack, frame{"/", childNames(root)})
+	}
+	held := 0
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		if len(top.kids) == 0 {
+			stack = stack[:len(stack)-1]
+			continue
 		}
-		e.String(path)
-		e.Buffer(n.Data)
-		idx := int64(-1)
-		if n.ACL != nil {
-			idx = index[aclKey(n.ACL)]
+		path := Join(top.path, top.kids[0])
+		top.kids = top.kids[1:]
+		n := t.nodes[path]
+		if n == nil {
+			continue // deleted since the walk left its parent
 		}
-		e.Int64(idx)
-		n.Stat.Encode(&e)
-		if len(e.Buf) > 32<<10 {
-			err = flush()
+		buf = appendNode(buf, path, n, f.acls.of(n.ACL))
+		if len(n.Children) > 0 {
+			stack = append(stack, frame{path, childNames(n)})
 		}
-	})
+		if held++; held < fuzzyChunkNodes && len(buf) < fuzzyChunkBytes {
+			continue
+		}
+		t.mu.RUnlock()
+		held = 0
+		if _, err := spool.Write(buf); err != nil {
+			return nil, err
+		}
+		buf = buf[:0]
+		if stop != nil && stop() {
+			return nil, ErrSnapshotStopped
+		}
+		t.mu.RLock()
+	}
+	t.mu.RUnlock()
+	if _, err := spool.Write(buf); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Write writes the snapshot in WriteSnapshot's layout.
+func (f *FuzzySnapshot) Write(w io.Writer) error {
+	sw := newSnapWriter(w)
+	sw.head(f.sessions, &f.acls)
+	if err := sw.flush(); err != nil {
+		return err
+	}
+	r, err := f.spool.Rewind()
 	if err != nil {
 		return err
 	}
-	e.String("/")
-	if err := flush(); err != nil {
+	if _, err := io.Copy(sw.bw, r); err != nil {
 		return err
 	}
-	if err := bw.Flush(); err != nil {
-		return err
+	return sw.seal()
+}
+
+// childNames returns n's child names in map order.
+func childNames(n *Node) []string {
+	out := make([]string, 0, len(n.Children))
+	for c := range n.Children {
+		out = append(out, c)
 	}
-	e.Int64(int64(sum.Sum32()))
-	e.String("/")
-	_, err = w.Write(e.Buf)
-	return err
+	return out
 }
 
 type aclList []zkproto.ACL
