@@ -14,6 +14,7 @@ import (
 	"github.com/zabd/zabd/persistence/snapshot"
 	"github.com/zabd/zabd/persistence/zkfiles"
 	"github.com/zabd/zabd/server/config"
+	"github.com/zabd/zabd/server/datatree"
 )
 
 // Snapshots (counterpart: SyncRequestProcessor.shouldSnapshot,
@@ -23,19 +24,13 @@ import (
 // rand(snapCount/2) of them (a new random part each time, so that the
 // servers of an ensemble do not all snapshot at once) it asks the snapshot
 // goroutine for a snapshot, or logs "too busy to snap" if one is still being
-// written. The snapshot goroutine serialises the tree under its read lock
-// into a temporary file, then syncs and renames the file with no lock held.
-// The zxid of the snapshot is the tree's last applied zxid under that lock.
-//
-// NB: the read lock keeps the final stage from applying txns while the tree
-// is serialised (prep and sync go on; replies wait), unlike ZooKeeper, whose
-// fuzzy snapshot locks one node at a time. BenchmarkSnapshot100k: 100,000
-// znodes (12 MB) hold the lock about 300 ms on the 2-core development VM;
-// the fsync and rename come after it. Most of that is datatree.WriteSnapshot
-// walking the tree twice and sorting every child list each time, and
-// marshalling each node's ACL to find its index. Cheaper serialisation, or
-// copy-on-write nodes for a lock-free snapshot, would shorten the pause; not
-// done yet.
+// written. The snapshot goroutine walks the tree fuzzily, as ZooKeeper's
+// does (datatree.FuzzySnapshot): it holds the tree's read lock for 512
+// nodes at a time, so the final stage applies txns between chunks, and
+// spools the node records in the snapshot directory; then it writes the
+// file, syncs and renames it with no lock held. The zxid of the snapshot is
+// the tree's last applied zxid when the walk began; recovery replays the
+// log after it, and a txn already in the snapshot replays as a no-op.
 //
 // Every autopurge.purgeInterval hours (0 = never) the same goroutine keeps
 // the autopurge.snapRetainCount newest snapshots and drops older ones and
@@ -194,34 +189,44 @@ func (sn *snapshotter) take() (snapshot.Meta, error) {
 	start := time.Now()
 	t := sn.s.tree
 	t.RLock()
-	zxid := t.LastZxid()
+	zxid, nodes := t.LastZxid(), t.NodeCount()
+	t.RUnlock()
 	if zxid == sn.last {
-		t.RUnlock()
 		return snapshot.Meta{}, nil
 	}
-	w, err := sn.dir.Create(zxid, start)
-	if err != nil {
-		t.RUnlock()
-		return snapshot.Meta{}, err
-	}
-	defer w.Abort()
-	sessions := sn.s.sessions.Snapshot()
-	nodes := t.NodeCount()
-	err = t.WriteSnapshot(w, sessions)
-	t.RUnlock()
-	held := time.Since(start)
+	m, err := writeFuzzySnapshot(sn.dir, t, sn.s.sessions.Snapshot, nil)
 	if err != nil {
 		return snapshot.Meta{}, fmt.Errorf("server: snapshot %s: %w", hex(zxid), err)
 	}
-	m, err := w.Commit()
+	sn.last = m.Zxid
+	sn.taken.Add(1)
+	sn.log.Info("snapshot taken", "zxid", hex(m.Zxid), "nodes", nodes, "bytes", m.Size,
+		"took", time.Since(start).Round(time.Millisecond), "file", m.Path)
+	return m, nil
+}
+
+// writeFuzzySnapshot walks t as datatree.FuzzySnapshot does, spooling the
+// node records in dir, and stores the snapshot in dir under the zxid the
+// walk began at. stop, if not nil, can end the walk between chunks.
+func writeFuzzySnapshot(dir *snapshot.Dir, t *datatree.Tree, sessions func() map[int64]int32, stop func() bool) (snapshot.Meta, error) {
+	spool, err := dir.Spool()
 	if err != nil {
 		return snapshot.Meta{}, err
 	}
-	sn.last = zxid
-	sn.taken.Add(1)
-	sn.log.Info("snapshot taken", "zxid", hex(zxid), "nodes", nodes, "sessions", len(sessions), "bytes", m.Size,
-		"readLockHeld", held.Round(time.Millisecond), "took", time.Since(start).Round(time.Millisecond), "file", m.Path)
-	return m, nil
+	defer spool.Close()
+	f, err := t.FuzzySnapshot(spool, sessions, stop)
+	if err != nil {
+		return snapshot.Meta{}, err
+	}
+	w, err := dir.Create(f.Zxid, time.Now())
+	if err != nil {
+		return snapshot.Meta{}, err
+	}
+	defer w.Abort()
+	if err := f.Write(w); err != nil {
+		return snapshot.Meta{}, err
+	}
+	return w.Commit()
 }
 
 // SnapshotNow writes a snapshot of the tree as it is now, unless the newest
