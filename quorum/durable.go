@@ -226,6 +226,16 @@ func (d *durable) takeSnapshot(zxid int64, data []byte) error {
 	if err != nil {
 		return err
 	}
+	return d.snapshotted(m)
+}
+
+// snapshotted makes m, a snapshot just stored in d.snaps, the newest one
+// and, with autopurge, drops the snapshots and log entries older than the
+// kept ones.
+func (d *durable) snapshotted(m snapshot.Meta) error {
+	if m.Zxid <= d.snap.Zxid {
+		return nil // a SNAP installed a newer one meanwhile
+	}
 	d.snap = m
 	if d.retain == 0 {
 		return nil

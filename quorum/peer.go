@@ -12,9 +12,11 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	zk "github.com/zabd/zabd/jute/zkproto"
+	"github.com/zabd/zabd/persistence/snapshot"
 	"github.com/zabd/zabd/quorum/election"
 	"github.com/zabd/zabd/quorum/transport"
 	"github.com/zabd/zabd/quorum/zab"
@@ -68,6 +70,11 @@ type peer struct {
 	rng           *rand.Rand
 	sinceSnap     int
 	snapThreshold int
+	// A snapshot being written off the loop: snapDone (capacity 1) brings
+	// its end back; setting snapStop ends its walk early.
+	snapping bool
+	snapStop *atomic.Bool
+	snapDone chan snapResult
 
 	t       *term     // nil while LOOKING
 	looking time.Time // when the current LOOKING began
@@ -181,6 +188,8 @@ func (p *peer) run(ctx context.Context) error {
 			err = p.onInbox()
 		case r := <-p.syncDone:
 			err = p.synced(r)
+		case r := <-p.snapDone:
+			p.snapshotted(r)
 		}
 		if err == nil {
 			err = p.drain()
@@ -254,6 +263,7 @@ func (p *peer) lookForLeader() error {
 // closes its connections.
 func (p *peer) endTerm() error {
 	err := p.flush()
+	p.stopSnapshot()
 	t := p.t
 	if t == nil {
 		return err
@@ -716,34 +726,71 @@ func (p *peer) handleReady(t *term, rd zab.Ready) error {
 	return nil
 }
 
-// snapshot stores a snapshot of the tree, then, with autopurge, drops older
-// snapshots and log (ZooKeeperServer.takeSnapshot; PurgeTxnLog). Only a
-// serving peer takes one: its tree then holds committed txns only, as
-// package zab requires. NB: it runs on the loop, which waits for the file
-// to be synced; ZooKeeper writes snapshots on a thread of their own.
+// snapshot starts storing a snapshot of the tree; snapshotted ends it and,
+// with autopurge, drops older snapshots and log (ZooKeeperServer.
+// takeSnapshot; PurgeTxnLog). Only a serving peer takes one: its tree then
+// holds committed txns only, as package zab requires. The tree is walked
+// and written on a goroutine of its own while the loop and the final stage
+// go on (server.WriteFuzzySnapshot), as ZooKeeper's snapshot thread does;
+// one still being written when the next is due is skipped, as
+// SyncRequestProcessor skips it ("Too busy to snap, skipping").
 func (p *peer) snapshot() error {
+	p.sinceSnap = 0
+	p.snapThreshold = p.cfg.SnapCount/2 + p.rng.IntN(max(p.cfg.SnapCount/2, 1))
+	if p.snapping {
+		p.log.Warn("too busy to snap, skipping")
+		return nil
+	}
+	// The log holds every txn the tree does before a snapshot names them.
 	if err := p.flush(); err != nil {
 		return err
 	}
-	p.sinceSnap = 0
-	p.snapThreshold = p.cfg.SnapCount/2 + p.rng.IntN(max(p.cfg.SnapCount/2, 1))
-	var buf bytes.Buffer
-	var zxid int64
-	var werr error
+	p.snapping = true
+	stop := new(atomic.Bool)
+	p.snapStop = stop
 	start := time.Now()
-	if err := p.inFinal(func() { zxid, werr = p.srv.WriteSnapshot(&buf) }); err != nil {
-		return err
-	}
-	if werr == nil {
-		werr = p.d.takeSnapshot(zxid, buf.Bytes())
-	}
-	if werr != nil {
-		p.log.Error("taking a snapshot", "zxid", hex(zxid), "err", werr)
-		return nil
-	}
-	p.log.Info("snapshot taken", "zxid", hex(zxid), "bytes", buf.Len(), "logBase", hex(p.d.base),
-		"took", time.Since(start).Round(time.Millisecond))
+	go func() {
+		m, err := p.srv.WriteFuzzySnapshot(p.d.snaps, stop.Load)
+		p.snapDone <- snapResult{m: m, err: err, took: time.Since(start)}
+	}()
 	return nil
+}
+
+// snapResult is the end of a snapshot written off the loop.
+type snapResult struct {
+	m    snapshot.Meta
+	err  error
+	took time.Duration
+}
+
+// snapshotted records a snapshot written off the loop as the newest. A
+// snapshot that failed is logged and the peer goes on, as ZooKeeper's
+// snapshot thread does.
+func (p *peer) snapshotted(r snapResult) {
+	p.snapping, p.snapStop = false, nil
+	switch {
+	case errors.Is(r.err, datatree.ErrSnapshotStopped):
+		p.log.Info("snapshot abandoned at the end of the term", "after", r.took.Round(time.Millisecond))
+		return
+	case r.err != nil:
+		p.log.Error("taking a snapshot", "err", r.err)
+		return
+	}
+	if err := p.d.snapshotted(r.m); err != nil {
+		p.log.Error("purging after a snapshot", "zxid", hex(r.m.Zxid), "err", err)
+	}
+	p.log.Info("snapshot taken", "zxid", hex(r.m.Zxid), "bytes", r.m.Size, "logBase", hex(p.d.base),
+		"took", r.took.Round(time.Millisecond))
+}
+
+// stopSnapshot ends a snapshot being written, if any, and waits for it: the
+// tree may be replaced once the term ends (SNAP, TRUNC).
+func (p *peer) stopSnapshot() {
+	if !p.snapping {
+		return
+	}
+	p.snapStop.Store(true)
+	p.snapshotted(<-p.snapDone)
 }
 
 func (p *peer) commit(es []zab.Entry) {

@@ -64,6 +64,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	p.served = served
 
 	p.syncReqs, p.syncDone = make(chan []zab.Entry, 1), make(chan syncResult, 1)
+	p.snapDone = make(chan snapResult, 1)
 	syncerDone := make(chan struct{})
 	go func() {
 		defer close(syncerDone)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zabd/zabd/jute"
 	"github.com/zabd/zabd/jute/zkproto"
+	"github.com/zabd/zabd/persistence/snapshot"
 	"github.com/zabd/zabd/server/datatree"
 	"github.com/zabd/zabd/server/session"
 )
@@ -336,13 +337,13 @@ func (s *Server) TouchSessions(ts []Touch) {
 	}
 }
 
-// WriteSnapshot writes the tree and sessions in ZooKeeper's snapshot format
-// (for SNAP) and returns the last zxid they hold. Call it from RunInFinal or
-// while the tree cannot change under it (it holds the read lock throughout).
-func (s *Server) WriteSnapshot(w io.Writer) (int64, error) {
-	s.tree.RLock()
-	defer s.tree.RUnlock()
-	return s.tree.LastZxid(), s.tree.WriteSnapshot(w, s.sessions.Snapshot())
+// WriteFuzzySnapshot stores a snapshot of the tree and sessions in dir,
+// walked while the final stage goes on applying txns (see startSnapshots),
+// and returns it. Call it from any goroutine, but not while the tree may be
+// replaced (InstallSnapshot, ResetTree): stop, polled between chunks of the
+// walk, ends it early with datatree.ErrSnapshotStopped.
+func (s *Server) WriteFuzzySnapshot(dir *snapshot.Dir, stop func() bool) (snapshot.Meta, error) {
+	return writeFuzzySnapshot(dir, s.tree, s.sessions.Snapshot, stop)
 }
 
 // WriteSyncSnapshot writes the tree and sessions as a leader streams them
