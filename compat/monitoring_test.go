@@ -444,6 +444,18 @@ func jsonShape(v any, keyed bool) string {
 			if len(full) == 0 {
 				return "{}"
 			}
+			if bucket, ok := x[full[0]].([]any); ok && len(bucket) > 0 {
+				if _, ok := bucket[0].(float64); ok {
+					// Expiry buckets: how the sessions split over them
+					// follows when each last touched relative to a tick
+					// boundary; compare the number of sessions.
+					n := 0
+					for _, k := range full {
+						n += len(x[k].([]any))
+					}
+					return fmt.Sprintf("{%d sessions in buckets: %s}", n, jsonShape(x[full[0]], false))
+				}
+			}
 			return fmt.Sprintf("{%d keys: %s}", len(full), jsonShape(x[full[0]], false))
 		}
 		var b strings.Builder

@@ -313,8 +313,9 @@ var numericKey = regexp.MustCompile(`^\d+$`)
 
 // jsonShape describes a decoded JSON object by its structure: its keys,
 // sorted, each with its value's shape (an array by its first element). The
-// keys of voting_view's and dump's maps (ids, times), per-namespace
-// metrics (they follow the data) and learnerHandlerKey are left out.
+// keys of voting_view's and dump's maps (ids, times) show as one "<n>";
+// per-namespace metrics (they follow the data) and learnerHandlerKey are
+// left out.
 func jsonShape(v any) string {
 	switch x := v.(type) {
 	case map[string]any:
@@ -328,12 +329,21 @@ func jsonShape(v any) string {
 		sort.Strings(keys)
 		var b strings.Builder
 		b.WriteString("{")
+		// Keys that are ids or times (dump's expiry buckets, whose number
+		// follows when each session last touched relative to a tick
+		// boundary) show once, with the shape of the first non-empty value.
+		numeric := ""
 		for _, k := range keys {
-			name := k
-			if numericKey.MatchString(k) {
-				name = "<n>"
+			if !numericKey.MatchString(k) {
+				b.WriteString(k + ":" + jsonShape(x[k]) + " ")
+				continue
 			}
-			b.WriteString(name + ":" + jsonShape(x[k]) + " ")
+			if sh := jsonShape(x[k]); numeric == "" || numeric == "[]" {
+				numeric = sh
+			}
+		}
+		if numeric != "" {
+			b.WriteString("<n>:" + numeric + " ")
 		}
 		b.WriteString("}")
 		return b.String()
