@@ -144,7 +144,7 @@ func (t *Tree) create(path string, data []byte, acl []zkproto.ACL, owner int64, 
 	}
 	n := &Node{
 		Data: data,
-		ACL:  acl,
+		ACL:  t.acls.intern(acl),
 		Stat: zkproto.StatPersisted{
 			Czxid: zxid, Mzxid: zxid, Ctime: time, Mtime: time,
 			EphemeralOwner: owner, Pzxid: zxid,
@@ -238,7 +238,7 @@ func (t *Tree) setACL(path string, acl []zkproto.ACL, version int32, st *zkproto
 	if n == nil {
 		return zkproto.ErrNoNode
 	}
-	n.ACL = acl
+	n.ACL = t.acls.intern(acl)
 	n.Stat.Aversion = version
 	n.StatOf(st)
 	return zkproto.Ok

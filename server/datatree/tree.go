@@ -110,6 +110,8 @@ type Tree struct {
 	watcher func(ev Event)
 	// acct is the quota and monitoring bookkeeping of quota.go.
 	acct accounting
+	// acls shares the ACL lists of nodes (aclcache.go).
+	acls aclCache
 }
 
 // Quota and config paths of the system subtree.
