@@ -1,5 +1,5 @@
-// Command zabd-bench is zabd's load tool: it drives getData and setData with
-// N concurrent sessions and reports throughput and latency percentiles. With
+// Command zabd-bench is zabd's load tool: it drives getData, setData,
+// sequential creates and deletes with N concurrent sessions and reports throughput and latency percentiles. With
 // -compare it starts zabd and Apache ZooKeeper side by side on loopback
 // (each with a fresh dataDir) and runs the same workloads against both,
 // reporting also each server's CPU time per operation and how many txns one
@@ -41,7 +41,7 @@ func main() {
 		duration = flag.Duration("duration", 5*time.Second, "time per workload")
 		maxOps   = flag.Int("max-ops", 2_000_000, "upper bound on operations per workload")
 		size     = flag.Int("size", 128, "value size in bytes")
-		ops      = flag.String("ops", "get,set", "workloads to run, in order")
+		ops      = flag.String("ops", "get,set", "workloads to run, in order: get, set, create, delete (the nodes the creates before it made)")
 		rounds   = flag.Int("rounds", 1, "with -compare or -ensemble: run the workloads this many times, zabd and ZooKeeper taking turns, and summarise")
 		warmup   = flag.Duration("warmup", 0, "with -ensemble: untimed load per system and workload before measuring (0: a quarter of -duration, at most 2s); the JVM takes tens of seconds to compile ZooKeeper's hot paths")
 	)
@@ -96,8 +96,16 @@ type result struct {
 	cpuPerOp, txnsPerSync float64
 }
 
-// run drives op ("get" or "set") from n sessions for at most d or maxOps.
+// Workloads: each session reads or writes its own node /zabd-bench/c<i>
+// (get, set), creates sequential children under it (create), or deletes
+// the children it has (delete, which needs a create before it).
+var workloads = []string{"get", "set", "create", "delete"}
+
+// run drives op (one of workloads) from n sessions for at most d or maxOps.
 func run(addr, op string, n, size int, d time.Duration, maxOps int) (result, error) {
+	if !slices.Contains(workloads, op) {
+		return result{}, fmt.Errorf("unknown workload %q (have %s)", op, strings.Join(workloads, ", "))
+	}
 	conns := make([]*zk.Conn, n)
 	for i := range conns {
 		c, _, err := zk.Connect(strings.Split(addr, ","), 30*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}))
@@ -119,6 +127,18 @@ func run(addr, op string, n, size int, d time.Duration, maxOps int) (result, err
 		}
 	}
 	perClient := maxOps / n
+	// delete takes what the sessions' nodes hold when it starts.
+	kids := make([][]string, n)
+	if op == "delete" {
+		for i, c := range conns {
+			k, _, err := c.Children(fmt.Sprintf("%s/c%d", base, i))
+			if err != nil {
+				return result{}, err
+			}
+			slices.Sort(k)
+			kids[i] = k
+		}
+	}
 	lat := make([][]time.Duration, n)
 	errs := make([]int, n)
 	var wg sync.WaitGroup
@@ -132,13 +152,18 @@ func run(addr, op string, n, size int, d time.Duration, maxOps int) (result, err
 			l := make([]time.Duration, 0, 4096)
 			for k := 0; k < perClient; k++ {
 				t0 := time.Now()
-				if t0.After(deadline) {
+				if t0.After(deadline) || op == "delete" && k >= len(kids[i]) {
 					break
 				}
 				var err error
-				if op == "set" {
+				switch op {
+				case "set":
 					_, err = c.Set(p, val, -1)
-				} else {
+				case "create":
+					_, err = c.Create(p+"/n-", val, zk.FlagSequence, zk.WorldACL(zk.PermAll))
+				case "delete":
+					err = c.Delete(p+"/"+kids[i][k], -1)
+				default:
 					_, _, err = c.Get(p)
 				}
 				if err != nil {
