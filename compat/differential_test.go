@@ -55,6 +55,7 @@ func allScenarios() []scenario {
 		aclScenarios(),
 		multiScenarios(),
 		watch2Scenarios(),
+		ephemeralOrderScenarios(),
 	} {
 		all = append(all, g...)
 	}

@@ -428,28 +428,28 @@ func (p *prep) check(x *zkproto.PathVersion, r *request) (zkproto.OpCode, jute.R
 }
 
 // closeSession lists the session's ephemerals (committed and outstanding)
-// and records their deletion.
+// in the order ZooKeeper deletes them (datatree.CloseOrder) and records
+// their deletion.
 func (p *prep) closeSession(session int64) jute.Record {
-	t := p.s.tree
-	t.RLock()
-	paths := t.Ephemerals(session)
-	t.RUnlock()
-	set := make(map[string]struct{}, len(paths))
-	for _, path := range paths {
-		set[path] = struct{}{}
-	}
-	for path, c := range p.outstanding {
-		if !c.exists {
-			delete(set, path)
-		} else if c.stat.EphemeralOwner == session {
-			set[path] = struct{}{}
+	// The outstanding changes, in the order they were prepared, as
+	// PrepRequestProcessor walks outstandingChanges (each path by its
+	// latest change).
+	var pending []datatree.PendingEphemeral
+	seen := make(map[string]bool)
+	for _, pc := range p.order {
+		c := p.outstanding[pc.path]
+		if c == nil || seen[pc.path] {
+			continue
+		}
+		seen[pc.path] = true
+		if !c.exists || c.stat.EphemeralOwner == session {
+			pending = append(pending, datatree.PendingEphemeral{Path: pc.path, Created: c.exists})
 		}
 	}
-	out := make([]string, 0, len(set))
-	for path := range set {
-		out = append(out, path)
-	}
-	sortStrings(out)
+	t := p.s.tree
+	t.RLock()
+	out := t.CloseOrder(session, pending)
+	t.RUnlock()
 	for _, path := range out {
 		parentPath := parentOf(path)
 		if parent := p.record(parentPath); parent != nil {

@@ -155,19 +155,7 @@ func (t *Tree) create(path string, data []byte, acl []zkproto.ACL, owner int64, 
 	}
 	parent.Children[name] = struct{}{}
 	t.nodes[path] = n
-	switch KindOf(owner) {
-	case OwnerSession:
-		set := t.ephemerals[owner]
-		if set == nil {
-			set = make(map[string]struct{})
-			t.ephemerals[owner] = set
-		}
-		set[path] = struct{}{}
-	case OwnerContainer:
-		t.containers[path] = struct{}{}
-	case OwnerTTL:
-		t.ttls[path] = struct{}{}
-	}
+	t.index(path, n)
 	n.StatOf(st)
 	t.noteCreate(path, data)
 	t.fire(zkproto.EventNodeCreated, path, n.ACL)
@@ -200,11 +188,10 @@ func (t *Tree) delete(path string, zxid int64) zkproto.Code {
 	delete(t.nodes, path)
 	switch owner := n.Stat.EphemeralOwner; KindOf(owner) {
 	case OwnerSession:
+		// NB: the set stays while its session lives, empty or not, as
+		// DataTree keeps it: closeOrder needs its history.
 		if set := t.ephemerals[owner]; set != nil {
-			delete(set, path)
-			if len(set) == 0 {
-				delete(t.ephemerals, owner)
-			}
+			delete(set.paths, path)
 		}
 	case OwnerContainer:
 		delete(t.containers, path)
@@ -248,10 +235,10 @@ func (t *Tree) setACL(path string, acl []zkproto.ACL, version int32, st *zkproto
 // deepest first.
 func (t *Tree) closeSession(session int64, paths []string, zxid int64) {
 	if paths == nil {
-		paths = t.Ephemerals(session)
+		paths = t.CloseOrder(session, nil)
 	}
-	for i := len(paths) - 1; i >= 0; i-- {
-		t.delete(paths[i], zxid)
+	for _, p := range paths {
+		t.delete(p, zxid)
 	}
 	delete(t.ephemerals, session)
 }

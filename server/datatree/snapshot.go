@@ -360,10 +360,10 @@ func (t *Tree) index(path string, n *Node) {
 	case OwnerSession:
 		set := t.ephemerals[owner]
 		if set == nil {
-			set = make(map[string]struct{})
+			set = &ephSet{paths: make(map[string]uint64)}
 			t.ephemerals[owner] = set
 		}
-		set[path] = struct{}{}
+		set.add(path)
 	case OwnerContainer:
 		t.containers[path] = struct{}{}
 	case OwnerTTL:

@@ -117,7 +117,7 @@ func readNodes(rd *snapReader) (*Tree, error) {
 	}
 	t := &Tree{
 		nodes:      make(map[string]*Node, 1024),
-		ephemerals: make(map[int64]map[string]struct{}),
+		ephemerals: make(map[int64]*ephSet),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
 	}

@@ -101,7 +101,7 @@ type Event struct {
 type Tree struct {
 	mu         sync.RWMutex
 	nodes      map[string]*Node
-	ephemerals map[int64]map[string]struct{}
+	ephemerals map[int64]*ephSet
 	containers map[string]struct{}
 	ttls       map[string]struct{}
 	lastZxid   int64
@@ -127,7 +127,7 @@ const (
 func New() *Tree {
 	t := &Tree{
 		nodes:      make(map[string]*Node, 1024),
-		ephemerals: make(map[int64]map[string]struct{}),
+		ephemerals: make(map[int64]*ephSet),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
 	}
@@ -179,8 +179,11 @@ func Children(n *Node) []string {
 // holds a lock.
 func (t *Tree) Ephemerals(session int64) []string {
 	set := t.ephemerals[session]
-	out := make([]string, 0, len(set))
-	for p := range set {
+	if set == nil {
+		return []string{}
+	}
+	out := make([]string, 0, len(set.paths))
+	for p := range set.paths {
 		out = append(out, p)
 	}
 	sort.Strings(out)
@@ -191,8 +194,10 @@ func (t *Tree) Ephemerals(session int64) []string {
 // paths. Caller holds a lock.
 func (t *Tree) EphemeralSessions() map[int64][]string {
 	out := make(map[int64][]string, len(t.ephemerals))
-	for s := range t.ephemerals {
-		out[s] = t.Ephemerals(s)
+	for s, set := range t.ephemerals {
+		if len(set.paths) > 0 {
+			out[s] = t.Ephemerals(s)
+		}
 	}
 	return out
 }

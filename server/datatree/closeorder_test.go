@@ -1,0 +1,124 @@
+package datatree
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/zabd/zabd/jute/zkproto"
+)
+
+// zkCloseOrders are the orders in which Apache ZooKeeper 3.8.0 (OpenJDK 17)
+// deleted a closing session's ephemerals, as another session's exists
+// watches saw them (compat scenarios session_close_ephemeral_order_N): the
+// session created n ephemerals, /<root>/p/e<i>, or /<root>/q/node-<7i> for
+// i%3 == 1, in order of i.
+var zkCloseOrders = []struct {
+	root string
+	n    int
+	want []string
+}{
+	{"/s199", 7, []string{"/s199/q/node-07", "/s199/p/e5", "/s199/q/node-28", "/s199/p/e6", "/s199/p/e0", "/s199/p/e2", "/s199/p/e3"}},
+	{"/s201", 13, []string{"/s201/q/node-70", "/s201/p/e5", "/s201/p/e2", "/s201/p/e3", "/s201/p/e0", "/s201/p/e11", "/s201/q/node-07",
+		"/s201/p/e12", "/s201/p/e8", "/s201/p/e9", "/s201/q/node-28", "/s201/p/e6", "/s201/q/node-49"}},
+	{"/s203", 30, []string{"/s203/p/e8", "/s203/p/e9", "/s203/q/node-70", "/s203/q/node-91", "/s203/p/e14", "/s203/p/e12", "/s203/p/e11",
+		"/s203/p/e18", "/s203/p/e17", "/s203/p/e15", "/s203/q/node-154", "/s203/q/node-175", "/s203/q/node-112", "/s203/q/node-133",
+		"/s203/p/e0", "/s203/p/e2", "/s203/p/e3", "/s203/p/e5", "/s203/p/e6", "/s203/p/e21", "/s203/p/e20", "/s203/p/e24", "/s203/p/e23",
+		"/s203/q/node-196", "/s203/p/e29", "/s203/p/e27", "/s203/p/e26", "/s203/q/node-07", "/s203/q/node-28", "/s203/q/node-49"}},
+}
+
+func TestCloseOrderAsZooKeeper(t *testing.T) {
+	const session = 0x100
+	for _, tc := range zkCloseOrders {
+		tr := New()
+		z := int64(0)
+		create := func(path string, eph bool) {
+			z++
+			r := tr.Apply(&zkproto.TxnHeader{ClientID: session, Zxid: z, Type: zkproto.OpCreate},
+				&zkproto.CreateTxn{Path: path, ACL: zkproto.OpenACLUnsafe, Ephemeral: eph, ParentCVersion: -1})
+			if r.Err != zkproto.Ok {
+				t.Fatalf("create %s: %v", path, r.Err)
+			}
+		}
+		create(tc.root, false)
+		create(tc.root+"/p", false)
+		create(tc.root+"/q", false)
+		for i := range tc.n {
+			p := fmt.Sprintf("%s/p/e%d", tc.root, i)
+			if i%3 == 1 {
+				p = fmt.Sprintf("%s/q/node-%02d", tc.root, i*7)
+			}
+			create(p, true)
+		}
+		if got := tr.CloseOrder(session, nil); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%d ephemerals under %s: CloseOrder = %v\nZooKeeper: %v", tc.n, tc.root, got, tc.want)
+		}
+		// The closeSession txn with no list deletes in that order too.
+		var deleted []string
+		tr.SetWatcher(func(ev Event) {
+			if ev.Type == zkproto.EventNodeDeleted {
+				deleted = append(deleted, ev.Path)
+			}
+		})
+		z++
+		tr.Apply(&zkproto.TxnHeader{ClientID: session, Zxid: z, Type: zkproto.OpCloseSession}, nil)
+		if !reflect.DeepEqual(deleted, tc.want) {
+			t.Errorf("closeSession deleted %v, want %v", deleted, tc.want)
+		}
+	}
+}
+
+// TestCloseOrderPending: outstanding changes apply to the clone in order,
+// a create appended to its bucket and a delete taken out, and a set's
+// table keeps the size its peak needed.
+func TestCloseOrderPending(t *testing.T) {
+	const session = 7
+	tr := New()
+	z := int64(0)
+	create := func(path string) {
+		z++
+		tr.Apply(&zkproto.TxnHeader{ClientID: session, Zxid: z, Type: zkproto.OpCreate},
+			&zkproto.CreateTxn{Path: path, ACL: zkproto.OpenACLUnsafe, Ephemeral: true, ParentCVersion: -1})
+	}
+	for i := range 3 {
+		create(fmt.Sprintf("/e%d", i))
+	}
+	base := tr.CloseOrder(session, nil)
+	if len(base) != 3 {
+		t.Fatalf("CloseOrder = %v", base)
+	}
+	got := tr.CloseOrder(session, []PendingEphemeral{{Path: "/e1"}, {Path: "/new", Created: true}, {Path: "/e0", Created: true}})
+	var want []string
+	for _, p := range base {
+		if p != "/e1" {
+			want = append(want, p)
+		}
+	}
+	// "/new" lands in its bucket of the 8-entry clone (3/0.75+1 = 5 → 8).
+	s := newJavaHashSet(8)
+	for _, p := range want {
+		s.add(p, javaSpreadHash(p))
+	}
+	s.add("/new", javaSpreadHash("/new"))
+	if want = s.list(); !reflect.DeepEqual(got, want) {
+		t.Errorf("with pending changes: %v, want %v", got, want)
+	}
+	if got := tr.CloseOrder(99, nil); len(got) != 0 {
+		t.Errorf("a session without ephemerals: %v", got)
+	}
+}
+
+func TestJavaSpreadHash(t *testing.T) {
+	// String.hashCode as OpenJDK 17 computed it; a character outside the
+	// BMP counts as its two UTF-16 units.
+	for _, tc := range []struct {
+		s    string
+		hash uint32
+	}{
+		{"", 0}, {"/", 0x2f}, {"/zookeeper", 0x38e43bfd}, {"/\U0001F600", 0x1bbdd2}, {"/s199/p/e5", 0x81a49cd1},
+	} {
+		if got, want := javaSpreadHash(tc.s), tc.hash^tc.hash>>16; got != want {
+			t.Errorf("javaSpreadHash(%q) = %#x, want %#x", tc.s, got, want)
+		}
+	}
+}
