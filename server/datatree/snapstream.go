@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/adler32"
 	"io"
+	"strings"
 
 	"github.com/zabd/zabd/jute"
 	"github.com/zabd/zabd/jute/zkproto"
@@ -148,6 +149,11 @@ func readNodes(rd *snapReader) (*Tree, error) {
 		if path[0] != '/' || t.nodes[path] != nil {
 			// DataTree.deserialize fails on a path without a slash.
 			return nil, fmt.Errorf("%w: node path %q not absolute or repeated", ErrSnapshotCorrupt, path)
+		}
+		if path != "/" && (strings.HasSuffix(path, "/") || strings.Contains(path, "//")) {
+			// No client can create such a node, and its parent could not
+			// name it: "//a" would be the child "a" of "/".
+			return nil, fmt.Errorf("%w: node path %q has an empty component", ErrSnapshotCorrupt, path)
 		}
 		if path != "/" {
 			parent, name := Split(path)
