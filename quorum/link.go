@@ -22,10 +22,17 @@ const maxKeptBuffer = 1 << 20
 var errQueueFull = errors.New("quorum: send queue full")
 
 // outgoing is one packet to write, and for SNAP the snapshot stream that
-// follows it on the wire.
+// follows it on the wire, which the link's writer goroutine produces when
+// it gets there (the leader walks its tree for it meanwhile).
 type outgoing struct {
 	pkt    zk.QuorumPacket
-	stream []byte
+	stream func() ([]byte, error)
+}
+
+// chunk is a piece of a link's send queue: bytes, or a stream to produce.
+type chunk struct {
+	b    []byte
+	fill func() ([]byte, error)
 }
 
 // link is one learner connection (leader side: to a learner; learner side:
@@ -55,7 +62,7 @@ type link struct {
 	out []byte // loop: encoded packets not yet flushed
 
 	mu     sync.Mutex // guards queue, queued, busy, err
-	queue  [][]byte   // bytes for the writer goroutine, in order
+	queue  []chunk    // for the writer goroutine, in order
 	queued int
 	busy   bool // the writer goroutine holds bytes it has not written
 	err    error
@@ -73,10 +80,10 @@ func newLink(id int64, c net.Conn) *link {
 // goroutine with everything encoded before it.
 func (l *link) send(o outgoing) {
 	l.out = appendPacket(l.out, &o.pkt)
-	if len(o.stream) > 0 {
+	if o.stream != nil {
 		out := l.out
 		l.out = nil
-		l.enqueue(out, o.stream)
+		l.enqueue(chunk{b: out}, chunk{fill: o.stream})
 	}
 }
 
@@ -109,18 +116,18 @@ func (l *link) flush() {
 		b = b[n:]
 	}
 	l.out = nil // b is the queue's now
-	l.enqueue(b)
+	l.enqueue(chunk{b: b})
 }
 
-// enqueue hands bufs to the writer goroutine.
-func (l *link) enqueue(bufs ...[]byte) {
+// enqueue hands chunks to the writer goroutine.
+func (l *link) enqueue(chunks ...chunk) {
 	l.mu.Lock()
 	if l.err != nil {
 		l.mu.Unlock()
 		return
 	}
-	for _, b := range bufs {
-		l.queued += len(b)
+	for _, c := range chunks {
+		l.queued += len(c.b)
 	}
 	if l.queued > maxQueued {
 		l.err = errQueueFull
@@ -128,7 +135,7 @@ func (l *link) enqueue(bufs ...[]byte) {
 		l.close()
 		return
 	}
-	l.queue = append(l.queue, bufs...)
+	l.queue = append(l.queue, chunks...)
 	l.mu.Unlock()
 	select {
 	case l.wake <- struct{}{}:
@@ -162,21 +169,48 @@ func (l *link) writeLoop(writeTimeout time.Duration) {
 		}
 		for {
 			l.mu.Lock()
-			batch := net.Buffers(l.queue)
+			q := l.queue
 			l.queue = nil
 			l.queued = 0
-			l.busy = len(batch) > 0
+			l.busy = len(q) > 0
 			l.mu.Unlock()
-			if len(batch) == 0 {
+			if len(q) == 0 {
 				// Let the loop's own writes through again.
 				_ = l.conn.SetWriteDeadline(time.Time{})
 				break
 			}
-			_ = l.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-			if _, err := batch.WriteTo(l.conn); err != nil {
+			if err := l.writeChunks(q, writeTimeout); err != nil {
 				l.close()
 				return
 			}
 		}
 	}
+}
+
+// writeChunks writes q in order, producing each stream when it gets to it.
+func (l *link) writeChunks(q []chunk, writeTimeout time.Duration) error {
+	var batch net.Buffers
+	write := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_ = l.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		_, err := batch.WriteTo(l.conn)
+		return err
+	}
+	for _, c := range q {
+		if c.fill == nil {
+			batch = append(batch, c.b)
+			continue
+		}
+		if err := write(); err != nil {
+			return err
+		}
+		b, err := c.fill()
+		if err != nil {
+			return err
+		}
+		batch = append(batch, b)
+	}
+	return write()
 }

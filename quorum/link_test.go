@@ -136,7 +136,7 @@ func TestLinkSnapStream(t *testing.T) {
 	l := newLink(2, a)
 	startLink(t, l)
 	stream := bytes.Repeat([]byte("snapshot"), 1<<17) // 1 MiB
-	l.send(outgoing{pkt: zk.QuorumPacket{Type: int32(zab.Snap), Zxid: 0x100000005}, stream: stream})
+	l.send(outgoing{pkt: zk.QuorumPacket{Type: int32(zab.Snap), Zxid: 0x100000005}, stream: func() ([]byte, error) { return stream, nil }})
 	l.flush()
 	l.send(outgoing{pkt: zk.QuorumPacket{Type: int32(zab.NewLeader), Zxid: 0x200000000}})
 	l.flush()
@@ -178,7 +178,7 @@ func TestLinkClosed(t *testing.T) {
 	startLink(t, l)
 	l.close()
 	for z := int64(1); z <= 3; z++ {
-		l.send(outgoing{pkt: proposal(z, 10), stream: []byte("x")})
+		l.send(outgoing{pkt: proposal(z, 10), stream: func() ([]byte, error) { return []byte("x"), nil }})
 		l.flush()
 	}
 	l.mu.Lock()

@@ -805,10 +805,11 @@ func (p *peer) commit(es []zab.Entry) {
 }
 
 // send writes messages on their links, each link's with one flush. A SNAP
-// to a learner is followed by the leader's snapshot, taken on the final
-// stage after every commit handed over so far.
+// to a learner is followed by the leader's snapshot, which the link's
+// writer goroutine produces (syncSnapshot), once for every learner of the
+// same Ready.
 func (p *peer) send(t *term, msgs []zab.Message) error {
-	var stream []byte
+	var stream func() ([]byte, error)
 	for _, m := range msgs {
 		o := outgoing{pkt: m.Packet}
 		switch typ := zab.PacketType(m.Packet.Type); typ {
@@ -819,10 +820,8 @@ func (p *peer) send(t *term, msgs []zab.Message) error {
 		}
 		if t.zl != nil && zab.PacketType(m.Packet.Type) == zab.Snap {
 			if stream == nil {
-				var err error
-				if stream, err = p.syncSnapshot(m.Packet.Zxid); err != nil {
-					return err
-				}
+				zxid := m.Packet.Zxid
+				stream = sync.OnceValues(func() ([]byte, error) { return p.syncSnapshot(t, zxid) })
 			}
 			o.stream = stream
 		}
@@ -843,21 +842,33 @@ func (p *peer) send(t *term, msgs []zab.Message) error {
 	return nil
 }
 
-// syncSnapshot serialises the tree for a SNAP at zxid.
-func (p *peer) syncSnapshot(zxid int64) ([]byte, error) {
-	var buf bytes.Buffer
-	var treeZxid int64
-	var werr error
-	if err := p.inFinal(func() { treeZxid, werr = p.srv.WriteSyncSnapshot(&buf) }); err != nil {
+// syncSnapshot serialises the tree for a SNAP at zxid, on a link's writer
+// goroutine: it waits for the final stage to apply every commit handed over
+// before the SNAP, then walks the tree fuzzily while the loop and the final
+// stage go on (ZooKeeper's LearnerHandler serialises its live tree too);
+// the learner replays what the walk already saw of the commits after zxid.
+// The term's end stops the walk.
+func (p *peer) syncSnapshot(t *term, zxid int64) ([]byte, error) {
+	start := time.Now()
+	if err := p.inFinal(func() {}); err != nil {
 		return nil, err
 	}
-	if werr != nil {
-		return nil, fmt.Errorf("quorum: snapshot for SNAP: %w", werr)
+	spool, err := p.d.snaps.Spool()
+	if err != nil {
+		return nil, err
 	}
-	if treeZxid > zxid {
-		p.log.Error("SNAP snapshot holds txns past its zxid", "snapZxid", hex(zxid), "treeZxid", hex(treeZxid))
+	defer spool.Close()
+	var buf bytes.Buffer
+	walked, err := p.srv.WriteFuzzySyncSnapshot(&buf, spool, func() bool { return t.ctx.Err() != nil })
+	if err == nil && walked < zxid {
+		err = fmt.Errorf("the tree had applied %s only", hex(walked))
 	}
-	p.log.Info("sending a snapshot", "zxid", hex(zxid), "bytes", buf.Len())
+	if err != nil {
+		p.log.Warn("snapshot for SNAP not sent", "zxid", hex(zxid), "err", err)
+		return nil, fmt.Errorf("quorum: snapshot for SNAP: %w", err)
+	}
+	p.log.Info("sending a snapshot", "zxid", hex(zxid), "walkedFrom", hex(walked), "bytes", buf.Len(),
+		"took", time.Since(start).Round(time.Millisecond))
 	return buf.Bytes(), nil
 }
 

@@ -1,9 +1,12 @@
 package quorum_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zabd/zabd/quorum"
 )
 
 // TestCrashAfterSnapshotsUnderLoad: with snapCount=100 every server takes
@@ -47,6 +50,56 @@ func TestCrashAfterSnapshotsUnderLoad(t *testing.T) {
 		t.Logf("server %d: %s", id, l)
 		if l == "" || strings.Contains(l, "snapshot=0x0 ") {
 			t.Errorf("server %d did not restart from a snapshot: %q", id, l)
+		}
+	}
+	for _, id := range e.ids {
+		e.stop(id)
+	}
+}
+
+// TestSnapSyncUnderLoad: with zookeeper.forceSnapshotSync a restarted
+// follower syncs by SNAP while three clients go on writing, so the
+// leader's snapshot is walked while commits land (fuzzily, as ZooKeeper's
+// LearnerHandler serialises its live tree) and the follower replays the
+// commits after the SNAP's zxid over it. Afterwards every server holds
+// every acknowledged write and the same stat for their parent.
+func TestSnapSyncUnderLoad(t *testing.T) {
+	skipShort(t)
+	e := newEnsemble(t, ensembleOpts{voters: 3, env: []string{quorum.ForceSnapSyncEnv + "=true"}})
+	for _, id := range e.ids {
+		e.start(id)
+	}
+	leader := e.waitSettled(30*time.Second, e.ids...)
+	follower := others(e.ids, leader)[0]
+	w := startWriters(t, e.addrs(e.ids...), 3)
+	e.waitAcked(w, 600, 60*time.Second)
+	e.kill(follower)
+	e.waitAcked(w, w.count()+300, 60*time.Second)
+	e.start(follower)
+	e.waitSettled(30*time.Second, e.ids...)
+	e.waitAcked(w, w.count()+300, 60*time.Second)
+	acked, _ := w.finish()
+	if n := e.grepLog(leader, "sending a snapshot"); n == 0 {
+		t.Fatalf("the leader sent no snapshot")
+	}
+	t.Logf("leader: %s", e.lastLogLine(leader, "sending a snapshot"))
+	e.checkWrites(acked, e.ids...)
+	var first string
+	for _, id := range e.ids {
+		c := connect(t, []string{e.addr(id)})
+		if _, err := c.Sync("/w"); err != nil {
+			t.Fatal(err)
+		}
+		_, st, err := c.Exists("/w")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		got := fmt.Sprintf("cversion=%d pzxid=%#x children=%d", st.Cversion, st.Pzxid, st.NumChildren)
+		if first == "" {
+			first = got
+		} else if got != first {
+			t.Errorf("server %d: /w %s, server %d: %s", id, got, e.ids[0], first)
 		}
 	}
 	for _, id := range e.ids {

@@ -346,6 +346,20 @@ func (s *Server) WriteFuzzySnapshot(dir *snapshot.Dir, stop func() bool) (snapsh
 	return writeFuzzySnapshot(dir, s.tree, s.sessions.Snapshot, stop)
 }
 
+// WriteFuzzySyncSnapshot writes the tree and sessions as a leader streams
+// them after a SNAP packet, walked as WriteFuzzySnapshot walks them, with
+// the node records spooled in spool; it returns the zxid the walk began at.
+// Every commit handed to the final stage before it is called is in the
+// snapshot once the final stage has run (RunInFinal), and later ones may be
+// in part, which the learner's replay of them absorbs.
+func (s *Server) WriteFuzzySyncSnapshot(w io.Writer, spool datatree.Spool, stop func() bool) (int64, error) {
+	f, err := s.tree.FuzzySnapshot(spool, s.sessions.Snapshot, stop)
+	if err != nil {
+		return 0, err
+	}
+	return f.Zxid, f.WriteSync(w)
+}
+
 // WriteSyncSnapshot writes the tree and sessions as a leader streams them
 // after a SNAP packet (datatree.WriteSyncSnapshot) and returns the last zxid
 // they hold. Call it from RunInFinal, so that it holds exactly the commits

@@ -39,10 +39,26 @@ func (t *Tree) WriteSyncSnapshot(w io.Writer, sessions map[int64]int32) error {
 	if err := t.WriteSnapshot(tw, sessions); err != nil {
 		return err
 	}
-	if tw.err != nil {
-		return tw.err
+	return tw.finish(w)
+}
+
+// WriteSync writes the snapshot as a leader streams it after SNAP, in
+// WriteSyncSnapshot's layout.
+func (f *FuzzySnapshot) WriteSync(w io.Writer) error {
+	tw := &trimWriter{w: w, skip: fileHeaderLen, keep: fileSealLen}
+	if err := f.Write(tw); err != nil {
+		return err
 	}
-	if tw.skip != 0 || len(tw.tail) != fileSealLen {
+	return tw.finish(w)
+}
+
+// finish checks that the header and the seal were held back and appends
+// SyncSignature in the seal's place.
+func (t *trimWriter) finish(w io.Writer) error {
+	if t.err != nil {
+		return t.err
+	}
+	if t.skip != 0 || len(t.tail) != fileSealLen {
 		return fmt.Errorf("datatree: snapshot shorter than its header and seal")
 	}
 	e := jute.Encoder{}
