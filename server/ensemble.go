@@ -360,16 +360,6 @@ func (s *Server) WriteFuzzySyncSnapshot(w io.Writer, spool datatree.Spool, stop 
 	return f.Zxid, f.WriteSync(w)
 }
 
-// WriteSyncSnapshot writes the tree and sessions as a leader streams them
-// after a SNAP packet (datatree.WriteSyncSnapshot) and returns the last zxid
-// they hold. Call it from RunInFinal, so that it holds exactly the commits
-// handed over before.
-func (s *Server) WriteSyncSnapshot(w io.Writer) (int64, error) {
-	s.tree.RLock()
-	defer s.tree.RUnlock()
-	return s.tree.LastZxid(), s.tree.WriteSyncSnapshot(w, s.sessions.Snapshot())
-}
-
 // RevalidateSession answers a learner's REVALIDATE on the leader: whether
 // id is a live session, whose expiry it then extends and whose owner
 // becomes the learner (Leader.revalidateSession,
