@@ -181,6 +181,13 @@ func (t *Tree) delete(path string, zxid int64) zkproto.Code {
 		}
 		return zkproto.ErrNoNode
 	}
+	// Only a replay over a fuzzy snapshot finds children here (prep
+	// refuses to delete a node that has any): they belong to a later
+	// incarnation of the node, which the log creates again after this
+	// delete, so they go with it rather than stay behind unlinked.
+	for c := range n.Children {
+		t.delete(Join(path, c), zxid)
+	}
 	delete(parent.Children, name)
 	if zxid > parent.Stat.Pzxid {
 		parent.Stat.Pzxid = zxid

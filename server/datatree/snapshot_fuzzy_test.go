@@ -27,7 +27,18 @@ type fuzzyLoad struct {
 }
 
 func newFuzzyLoad(seed uint64) *fuzzyLoad {
-	return &fuzzyLoad{rng: rand.New(rand.NewPCG(seed, 7)), tr: New(), live: []int64{1, 2, 3}, next: 4}
+	l := &fuzzyLoad{rng: rand.New(rand.NewPCG(seed, 7)), tr: New(), live: []int64{1, 2, 3}, next: 4}
+	// A quota on /n1, whose usage Apply keeps in its stat node.
+	for _, n := range []struct{ path, data string }{
+		{QuotaPath + "/n1", ""}, {LimitPath("/n1"), "count=-1,bytes=-1"}, {StatPath("/n1"), "count=0,bytes=0"},
+	} {
+		l.zxid++
+		h := zkproto.TxnHeader{ClientID: 1, Zxid: l.zxid, Type: zkproto.OpCreate}
+		txn := &zkproto.CreateTxn{Path: n.path, Data: []byte(n.data), ACL: zkproto.OpenACLUnsafe, ParentCVersion: -1}
+		l.tr.Apply(&h, txn)
+		l.log = append(l.log, loggedTxn{h, txn})
+	}
+	return l
 }
 
 type loggedTxn struct {
@@ -121,7 +132,7 @@ func (l *fuzzyLoad) step() {
 func TestFuzzySnapshotReplay(t *testing.T) {
 	defer func(c int) { fuzzyChunkNodes = c }(fuzzyChunkNodes)
 	fuzzyChunkNodes = 3
-	for seed := uint64(1); seed <= 40; seed++ {
+	for seed := uint64(1); seed <= 100; seed++ {
 		l := newFuzzyLoad(seed)
 		for range 600 {
 			l.step()
@@ -231,6 +242,22 @@ func treeDiff(want, got *Tree) string {
 			out = append(out, "extra "+p)
 		}
 	}
+	// Every node is its parent's child, and every child a node.
+	for p, n := range got.nodes {
+		if p != "/" {
+			parent, name := Split(p)
+			if pn := got.nodes[parent]; pn == nil {
+				out = append(out, "orphan "+p)
+			} else if _, ok := pn.Children[name]; !ok {
+				out = append(out, "unlinked "+p)
+			}
+		}
+		for c := range n.Children {
+			if got.nodes[Join(p, c)] == nil {
+				out = append(out, "dangling child "+Join(p, c))
+			}
+		}
+	}
 	for s := range int64(1000) {
 		if w, g := want.Ephemerals(s), got.Ephemerals(s); !reflect.DeepEqual(w, g) {
 			out = append(out, fmt.Sprintf("ephemerals of %d: got %v, want %v", s, g, w))
@@ -271,5 +298,81 @@ func TestReplayOverPresentAndAbsentNodes(t *testing.T) {
 	}
 	if r := tr.Apply(&zkproto.TxnHeader{Zxid: 10, Type: zkproto.OpDelete}, &zkproto.PathOnly{Path: "/none/x"}); r.Err != zkproto.ErrNoNode {
 		t.Fatalf("delete under an absent parent: %v", r.Err)
+	}
+}
+
+// TestReplayDeleteTakesLaterChildren: over a fuzzy snapshot a replayed
+// delete can find the node with children, of an incarnation created after
+// the delete. They go with it, quota usage and ephemeral index included,
+// so that the creates replayed after it make them again once.
+func TestReplayDeleteTakesLaterChildren(t *testing.T) {
+	tr := New()
+	z := int64(0)
+	apply := func(typ zkproto.OpCode, session int64, txn jute.Record) zkproto.Code {
+		z++
+		return tr.Apply(&zkproto.TxnHeader{ClientID: session, Zxid: z, Type: typ}, txn).Err
+	}
+	create := func(path, data string, eph bool) zkproto.Code {
+		return apply(zkproto.OpCreate, 5, &zkproto.CreateTxn{Path: path, Data: []byte(data), ACL: zkproto.OpenACLUnsafe, Ephemeral: eph, ParentCVersion: -1})
+	}
+	for _, p := range []string{QuotaPath + "/q", "/q"} {
+		create(p, "", false)
+	}
+	create(LimitPath("/q"), "count=-1,bytes=-1", false)
+	create(StatPath("/q"), "", false)
+	// The snapshot's /q/d, with a child and an ephemeral grandchild.
+	create("/q/d", "dd", false)
+	create("/q/d/c", "ccc", false)
+	create("/q/d/c/e", "e", true)
+	usage := func() string { return string(tr.Get(StatPath("/q")).Data) }
+	if got := usage(); got != "count=4,bytes=6" {
+		t.Fatalf("usage %s", got)
+	}
+	if code := apply(zkproto.OpDelete, 5, &zkproto.PathOnly{Path: "/q/d"}); code != zkproto.Ok {
+		t.Fatalf("delete /q/d: %v", code)
+	}
+	for _, p := range []string{"/q/d", "/q/d/c", "/q/d/c/e"} {
+		if tr.Get(p) != nil {
+			t.Errorf("%s still there", p)
+		}
+	}
+	if got, eph := usage(), tr.Ephemerals(5); got != "count=1,bytes=0" || len(eph) != 0 {
+		t.Errorf("after the delete: usage %s, ephemerals %v", got, eph)
+	}
+	// The log then creates them again.
+	for _, n := range []struct{ p, d string }{{"/q/d", "dd"}, {"/q/d/c", "ccc"}} {
+		if code := create(n.p, n.d, false); code != zkproto.Ok {
+			t.Fatalf("create %s: %v", n.p, code)
+		}
+	}
+	if got := usage(); got != "count=3,bytes=5" {
+		t.Errorf("after the creates: usage %s", got)
+	}
+}
+
+// TestReadSnapshotRecountsQuotas: a quota's usage is counted again from
+// the nodes when a snapshot is read (DataTree.setupQuota), whatever its
+// stat node held when the walk wrote it.
+func TestReadSnapshotRecountsQuotas(t *testing.T) {
+	tr := New()
+	z := int64(0)
+	for _, n := range []struct{ p, d string }{
+		{QuotaPath + "/q", ""}, {LimitPath("/q"), "count=10,bytes=-1"}, {StatPath("/q"), ""},
+		{"/q", "1"}, {"/q/a", "22"}, {"/q/a/b", "333"},
+	} {
+		z++
+		tr.Apply(&zkproto.TxnHeader{Zxid: z, Type: zkproto.OpCreate}, &zkproto.CreateTxn{Path: n.p, Data: []byte(n.d), ACL: zkproto.OpenACLUnsafe, ParentCVersion: -1})
+	}
+	tr.Get(StatPath("/q")).Data = []byte("count=1,bytes=1")
+	var b bytes.Buffer
+	if err := tr.WriteSnapshot(&b, nil); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ReadSnapshot(&b, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(snap.Tree.Get(StatPath("/q")).Data); got != "count=3,bytes=6" {
+		t.Errorf("usage after reading = %s, want count=3,bytes=6", got)
 	}
 }

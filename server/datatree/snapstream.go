@@ -203,5 +203,14 @@ func readNodes(rd *snapReader) (*Tree, error) {
 			t.nodes[parent].Children[name] = struct{}{}
 		}
 	}
+	// The usage of each quota is counted again from the nodes, as
+	// DataTree.setupQuota does: a stat node written by a fuzzy walk may be
+	// older or newer than the nodes it counts, and the replay after it
+	// moves the usage only for txns it applies.
+	for path := range t.nodes {
+		if prefix, ok := strings.CutSuffix(path, "/"+LimitNode); ok && strings.HasPrefix(prefix, QuotaPath+"/") {
+			t.recountQuota(strings.TrimPrefix(prefix, QuotaPath))
+		}
+	}
 	return t, nil
 }
