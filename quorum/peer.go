@@ -146,6 +146,7 @@ func (p *peer) run(ctx context.Context) error {
 		if err := p.endTerm(); err != nil {
 			p.log.Error("flushing the log", "err", err)
 		}
+		p.awaitSnapshot()
 	}()
 	if err := p.lookForLeader(); err != nil {
 		return err
@@ -783,14 +784,24 @@ func (p *peer) snapshotted(r snapResult) {
 		"took", r.took.Round(time.Millisecond))
 }
 
-// stopSnapshot ends a snapshot being written, if any, and waits for it: the
-// tree may be replaced once the term ends (SNAP, TRUNC).
+// stopSnapshot ends the walk of a snapshot being taken, if any, before the
+// term ends: the next term may replace the tree (SNAP, TRUNC). The walk
+// looks at stop before each chunk, and stop is set before the tree can be
+// replaced, so it reads no chunk of a replaced tree; a snapshot already
+// walked is still written, and recorded when snapDone brings it, so that a
+// large file write does not hold up the election.
 func (p *peer) stopSnapshot() {
-	if !p.snapping {
-		return
+	if p.snapping {
+		p.snapStop.Store(true)
 	}
-	p.snapStop.Store(true)
-	p.snapshotted(<-p.snapDone)
+}
+
+// awaitSnapshot waits for a snapshot being taken, if any, to end.
+func (p *peer) awaitSnapshot() {
+	if p.snapping {
+		p.snapStop.Store(true)
+		p.snapshotted(<-p.snapDone)
+	}
 }
 
 func (p *peer) commit(es []zab.Entry) {
