@@ -166,6 +166,15 @@ func monitoringClient(t *testing.T, addr string) *zk.Conn {
 	if _, _, _, err := c.ExistsW("/mon-none"); err != nil {
 		t.Fatal(err)
 	}
+	// A second session whose only ephemeral is gone: dump still lists it
+	// among the "Sessions with Ephemerals", with no paths.
+	c2 := gozkConnect(t, addr, 20*time.Second)
+	if _, err := c2.Create("/mon/gone", nil, zk.FlagEphemeral, open); err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.Delete("/mon/gone", -1); err != nil {
+		t.Fatal(err)
+	}
 	return c.Conn
 }
 

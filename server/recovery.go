@@ -326,8 +326,11 @@ func killDeadSessions(log *slog.Logger, tree *datatree.Tree, sessions map[int64]
 		if _, ok := sessions[id]; ok {
 			continue
 		}
-		log.Warn("removing the ephemerals of a session that is not open", "session", hex(id), "paths", len(paths))
 		tree.Apply(&zkproto.TxnHeader{ClientID: id, Zxid: tree.LastZxid(), Type: zkproto.OpCloseSession}, nil)
+		if len(paths) == 0 {
+			continue // only the record that it had some
+		}
+		log.Warn("removing the ephemerals of a session that is not open", "session", hex(id), "paths", len(paths))
 		n++
 	}
 	return n

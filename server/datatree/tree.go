@@ -190,14 +190,14 @@ func (t *Tree) Ephemerals(session int64) []string {
 	return out
 }
 
-// EphemeralSessions returns the sessions that own ephemerals, with their
-// paths. Caller holds a lock.
+// EphemeralSessions returns the sessions that own or have owned
+// ephemerals, with their paths: as in DataTree, a session whose ephemerals
+// were all deleted is listed, with none, until it closes (dump's "Sessions
+// with Ephemerals"). Caller holds a lock.
 func (t *Tree) EphemeralSessions() map[int64][]string {
 	out := make(map[int64][]string, len(t.ephemerals))
-	for s, set := range t.ephemerals {
-		if len(set.paths) > 0 {
-			out[s] = t.Ephemerals(s)
-		}
+	for s := range t.ephemerals {
+		out[s] = t.Ephemerals(s)
 	}
 	return out
 }
