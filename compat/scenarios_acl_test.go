@@ -560,6 +560,19 @@ func aclScenarios() []scenario {
 			a.createACL(s.p("n"), nil, acls(authACL(zkproto.PermRead)), persistent)
 			a.getACL(s.p("n"))
 		}},
+		{name: "acl_ids_echoed_as_java_strings", run: func(s *scen) {
+			// ZooKeeper keeps ids as Java strings: bytes that are not
+			// UTF-8 read as U+FFFD, and a character above U+FFFF is
+			// written back as two three-byte surrogates (CESU-8).
+			a := s.setup()
+			odd := "u\xff\U0001F600\xe2\x82"
+			a.addDigest(odd + ":pw")
+			a.whoAmI()
+			a.createACL(s.p("n"), nil, acls(schemeACL(zkproto.PermAll, "digest", odd+":h\U0001F600\xc3"), authACL(zkproto.PermRead)), persistent)
+			a.getACL(s.p("n"))
+			a.setACL(s.p("n"), acls(schemeACL(zkproto.PermAll, "digest", "\xf0\x9f:x"), worldACL(zkproto.PermRead)), -1)
+			a.getACL(s.p("n"))
+		}},
 		{name: "acl_watch_events_need_read", run: func(s *scen) {
 			a := s.setup()
 			b := s.connect("B")

@@ -168,6 +168,8 @@ func validDigestACL(id string) bool {
 func fixupACL(acl []zkproto.ACL, ids []zkproto.Id) ([]zkproto.ACL, zkproto.Code) {
 	uniq := make([]zkproto.ACL, 0, len(acl))
 	for _, a := range acl {
+		// Ids are Java strings in ZooKeeper (javaNormal).
+		a.ID.Scheme, a.ID.ID = javaNormal(a.ID.Scheme), javaNormal(a.ID.ID)
 		if !slices.Contains(uniq, a) {
 			uniq = append(uniq, a)
 		}
@@ -213,6 +215,23 @@ func authUser(id zkproto.Id) string {
 		return id.ID
 	}
 	return ""
+}
+
+// echoACL is acl as ZooKeeper writes it back: each string through
+// javaString.
+func echoACL(acl []zkproto.ACL) []zkproto.ACL {
+	out := acl
+	for i, a := range acl {
+		s, id := javaString(a.ID.Scheme), javaString(a.ID.ID)
+		if s == a.ID.Scheme && id == a.ID.ID {
+			continue
+		}
+		if &out[0] == &acl[0] {
+			out = slices.Clone(acl)
+		}
+		out[i].ID.Scheme, out[i].ID.ID = s, id
+	}
+	return out
 }
 
 // maskDigests hides the hashes of digest ids from a getACL caller without

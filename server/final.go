@@ -271,6 +271,7 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		if !s.checkACL(n.ACL, zkproto.PermAdmin, r.auth) {
 			out.ACL = maskDigests(n.ACL)
 		}
+		out.ACL = echoACL(out.ACL)
 		n.StatOf(&out.Stat)
 		return hdr, out
 	case zkproto.OpSetWatches, zkproto.OpSetWatches2:
@@ -281,7 +282,7 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 	case zkproto.OpWhoAmI:
 		out := &zkproto.WhoAmIResponse{ClientInfo: []zkproto.ClientInfo{}}
 		for _, id := range r.auth {
-			out.ClientInfo = append(out.ClientInfo, zkproto.ClientInfo{AuthScheme: id.Scheme, User: authUser(id)})
+			out.ClientInfo = append(out.ClientInfo, zkproto.ClientInfo{AuthScheme: javaString(id.Scheme), User: javaString(authUser(id))})
 		}
 		return hdr, out
 	case zkproto.OpAddWatch:

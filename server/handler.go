@@ -368,7 +368,9 @@ func (h *handler) auth(c *conn, xid int32, ap *zkproto.AuthPacket) gnet.Action {
 	var ids []zkproto.Id
 	switch ap.Scheme {
 	case "digest":
-		id := DigestOf(string(ap.Auth))
+		// DigestAuthenticationProvider reads the bytes as a Java string
+		// and hashes that string's UTF-8.
+		id := DigestOf(javaNormal(string(ap.Auth)))
 		if s.cfg.SuperDigest != "" && id == s.cfg.SuperDigest {
 			ids = append(ids, zkproto.Id{Scheme: "super", ID: ""})
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -100,6 +101,21 @@ func javaString(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// javaNormal returns the string Java makes of s's bytes (new String(b,
+// UTF_8), javaDecodeUTF8) in UTF-8: what ZooKeeper compares and hashes an
+// ACL or auth id as. Two byte strings Java reads alike are then equal here
+// too, and javaString of the result is what ZooKeeper writes back.
+func javaNormal(s string) string {
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = s[i] < utf8.RuneSelf
+	}
+	if ascii {
+		return s
+	}
+	return string(utf16.Decode(javaDecodeUTF8(s)))
 }
 
 // javaDecodeUTF8 decodes s into UTF-16 as JDK 17's String.decodeUTF8_UTF16

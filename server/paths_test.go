@@ -77,3 +77,23 @@ func TestJavaString(t *testing.T) {
 		}
 	}
 }
+// TestDigestOfJavaString: addauth digest bytes that are not all UTF-8 are
+// read as Java reads them and hashed as Java encodes the result; the
+// expected id was computed by OpenJDK 17 (new String(b, UTF_8), then
+// SHA-1 of getBytes(UTF_8), as DigestAuthenticationProvider does).
+func TestDigestOfJavaString(t *testing.T) {
+	in := "u\xff\U0001F600\xe2\x82:pw"
+	if got, want := javaNormal(in), "u\uFFFD\U0001F600\uFFFD:pw"; got != want {
+		t.Fatalf("javaNormal = %q, want %q", got, want)
+	}
+	if got, want := DigestOf(javaNormal(in)), "u\uFFFD\U0001F600\uFFFD:4NhXJizrlUl1FYN6/vjYKmHeT3s="; got != want {
+		t.Errorf("DigestOf = %q, want %q", got, want)
+	}
+	if got := javaNormal("plain:ascii"); got != "plain:ascii" {
+		t.Errorf("javaNormal changed ASCII: %q", got)
+	}
+	// Written back, the emoji is two three-byte surrogates.
+	if got, want := javaString(javaNormal(in)), "u\xef\xbf\xbd\xed\xa0\xbd\xed\xb8\x80\xef\xbf\xbd:pw"; got != want {
+		t.Errorf("javaString = %q, want %q", got, want)
+	}
+}
