@@ -77,6 +77,7 @@ func TestJavaString(t *testing.T) {
 		}
 	}
 }
+
 // TestDigestOfJavaString: addauth digest bytes that are not all UTF-8 are
 // read as Java reads them and hashed as Java encodes the result; the
 // expected id was computed by OpenJDK 17 (new String(b, UTF_8), then
