@@ -56,6 +56,7 @@ func allScenarios() []scenario {
 		multiScenarios(),
 		watch2Scenarios(),
 		ephemeralOrderScenarios(),
+		childOrderScenarios(),
 	} {
 		all = append(all, g...)
 	}

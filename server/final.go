@@ -226,10 +226,11 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		if x.Watch {
 			s.watches.Add(c, x.Path, watch.Child)
 		}
+		kids := t.OrderedChildren(readPath(x.Path), n)
 		if r.op == zkproto.OpGetChildren {
-			return hdr, &zkproto.GetChildrenResponse{Strings: datatree.Children(n)}
+			return hdr, &zkproto.GetChildrenResponse{Strings: kids}
 		}
-		out := &zkproto.GetChildren2Response{Children: datatree.Children(n)}
+		out := &zkproto.GetChildren2Response{Children: kids}
 		n.StatOf(&out.Stat)
 		return hdr, out
 	case zkproto.OpGetAllChildrenNumber:

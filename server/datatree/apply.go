@@ -154,6 +154,7 @@ func (t *Tree) create(path string, data []byte, acl []zkproto.ACL, owner int64, 
 		parent.Children = make(map[string]struct{})
 	}
 	parent.Children[name] = struct{}{}
+	t.noteChildAdded(parentPath, parent)
 	t.nodes[path] = n
 	t.index(path, n)
 	n.StatOf(st)
@@ -188,7 +189,9 @@ func (t *Tree) delete(path string, zxid int64) zkproto.Code {
 	for c := range n.Children {
 		t.delete(Join(path, c), zxid)
 	}
+	t.noteChildRemoved(parentPath, parent)
 	delete(parent.Children, name)
+	delete(t.kidsPeak, path)
 	if zxid > parent.Stat.Pzxid {
 		parent.Stat.Pzxid = zxid
 	}

@@ -3,6 +3,7 @@ package datatree
 import (
 	"math"
 	"slices"
+	"strings"
 	"unicode/utf16"
 )
 
@@ -196,4 +197,78 @@ func javaSpreadHash(s string) uint32 {
 		h = 31*h + uint32(r)
 	}
 	return h ^ h>>16
+}
+
+// Children in ZooKeeper's order. DataNode keeps a node's child names in a
+// java.util.HashSet created with capacity 8, and getChildren lists them in
+// its iteration order: by bucket of the spread String.hashCode in a table
+// sized by the most children the node ever had (the table never shrinks),
+// in insertion order within a bucket. A child's insertion order is its
+// czxid order (a child deleted and created again goes to the end of its
+// bucket, as it does in the set); children created by one multi share a
+// czxid and keep name order. After a restart ZooKeeper's sets hold the
+// children in the order its snapshot listed them, which may order a
+// bucket differently; the buckets themselves agree.
+
+// childTableSize is the table of a HashSet created with capacity 8 that
+// has held at most peak elements.
+func childTableSize(peak int) int {
+	n := 8
+	for peak > n*3/4 {
+		n *= 2
+	}
+	return n
+}
+
+// OrderedChildren returns the child names of the node n at path in
+// ZooKeeper's getChildren order. Caller holds a lock.
+func (t *Tree) OrderedChildren(path string, n *Node) []string {
+	out := childNames(n)
+	if len(out) < 2 {
+		return out
+	}
+	mask := uint32(childTableSize(max(len(out), int(t.kidsPeak[path]))) - 1)
+	type key struct {
+		bucket uint32
+		czxid  int64
+	}
+	keys := make(map[string]key, len(out))
+	for _, c := range out {
+		k := key{bucket: javaSpreadHash(c) & mask}
+		if cn := t.nodes[Join(path, c)]; cn != nil {
+			k.czxid = cn.Stat.Czxid
+		}
+		keys[c] = k
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		ka, kb := keys[a], keys[b]
+		switch {
+		case ka.bucket != kb.bucket:
+			return int(ka.bucket) - int(kb.bucket)
+		case ka.czxid < kb.czxid:
+			return -1
+		case ka.czxid > kb.czxid:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	return out
+}
+
+// noteChildRemoved records, before a child of the node at path goes, how
+// many children it had at most (its HashSet's table does not shrink).
+func (t *Tree) noteChildRemoved(path string, n *Node) {
+	if _, ok := t.kidsPeak[path]; !ok {
+		if t.kidsPeak == nil {
+			t.kidsPeak = make(map[string]int32)
+		}
+		t.kidsPeak[path] = int32(len(n.Children))
+	}
+}
+
+// noteChildAdded keeps the recorded most children of the node at path.
+func (t *Tree) noteChildAdded(path string, n *Node) {
+	if p, ok := t.kidsPeak[path]; ok && int32(len(n.Children)) > p {
+		t.kidsPeak[path] = int32(len(n.Children))
+	}
 }

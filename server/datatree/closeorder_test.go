@@ -3,8 +3,10 @@ package datatree
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/zabd/zabd/jute"
 	"github.com/zabd/zabd/jute/zkproto"
 )
 
@@ -120,5 +122,51 @@ func TestJavaSpreadHash(t *testing.T) {
 		if got, want := javaSpreadHash(tc.s), tc.hash^tc.hash>>16; got != want {
 			t.Errorf("javaSpreadHash(%q) = %#x, want %#x", tc.s, got, want)
 		}
+	}
+}
+
+// TestOrderedChildrenAsZooKeeper: getChildren's order as ZooKeeper 3.8.0
+// (OpenJDK 17) sent it (compat scenario get_children_order_30): 30
+// children c<7i mod 30> created in order of i, then all but every third
+// deleted and c1 created again.
+func TestOrderedChildrenAsZooKeeper(t *testing.T) {
+	tr := New()
+	z := int64(0)
+	apply := func(typ zkproto.OpCode, txn jute.Record) {
+		z++
+		if r := tr.Apply(&zkproto.TxnHeader{Zxid: z, Type: typ}, txn); r.Err != zkproto.Ok {
+			t.Fatalf("%v: %v", typ, r.Err)
+		}
+	}
+	create := func(p string) {
+		apply(zkproto.OpCreate, &zkproto.CreateTxn{Path: p, ACL: zkproto.OpenACLUnsafe, ParentCVersion: -1})
+	}
+	create("/p")
+	for i := range 30 {
+		create(fmt.Sprintf("/p/c%d", i*7%30))
+	}
+	order := func() string { return strings.Join(tr.OrderedChildren("/p", tr.Get("/p")), ",") }
+	if got, want := order(), "c11,c10,c13,c12,c15,c14,c17,c16,c19,c18,c20,c22,c21,c24,c23,c26,c25,c28,c27,c29,c0,c1,c2,c3,c4,c5,c6,c7,c8,c9"; got != want {
+		t.Errorf("30 children:\n got %s\nwant %s", got, want)
+	}
+	for i := range 30 {
+		if i%3 != 0 {
+			apply(zkproto.OpDelete, &zkproto.PathOnly{Path: fmt.Sprintf("/p/c%d", i)})
+		}
+	}
+	create("/p/c1")
+	if got, want := order(), "c12,c15,c18,c21,c24,c27,c0,c1,c3,c6,c9"; got != want {
+		t.Errorf("after the deletes:\n got %s\nwant %s", got, want)
+	}
+	if got, want := strings.Join(tr.OrderedChildren(ZookeeperPath, tr.Get(ZookeeperPath)), ","), "config,quota"; got != want {
+		t.Errorf("/zookeeper: %s, want %s", got, want)
+	}
+	// Deleting the parent forgets its history.
+	for _, c := range tr.OrderedChildren("/p", tr.Get("/p")) {
+		apply(zkproto.OpDelete, &zkproto.PathOnly{Path: "/p/" + c})
+	}
+	apply(zkproto.OpDelete, &zkproto.PathOnly{Path: "/p"})
+	if _, ok := tr.kidsPeak["/p"]; ok {
+		t.Error("kidsPeak kept a deleted node")
 	}
 }

@@ -112,6 +112,9 @@ type Tree struct {
 	acct accounting
 	// acls shares the ACL lists of nodes (aclcache.go).
 	acls aclCache
+	// kidsPeak holds the most children a node ever had, for the nodes
+	// that have since lost some (OrderedChildren).
+	kidsPeak map[string]int32
 }
 
 // Quota and config paths of the system subtree.
@@ -270,5 +273,6 @@ func (t *Tree) ReplaceWith(other *Tree, zxid int64) {
 	t.containers = other.containers
 	t.ttls = other.ttls
 	t.acct = other.acct
+	t.kidsPeak = other.kidsPeak
 	t.lastZxid = zxid
 }

@@ -1,0 +1,54 @@
+package compat
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/zabd/zabd/jute"
+	"github.com/zabd/zabd/jute/zkproto"
+)
+
+// getChildrenInOrder is getChildren with the names in the order the
+// server sent them (the transcript sorts them elsewhere).
+func (c *rawConn) getChildrenInOrder(path string) reply {
+	return c.call(zkproto.OpGetChildren, &zkproto.PathWatch{Path: path}, fmt.Sprintf("%q in order", path), func(d *jute.Decoder) (string, any) {
+		var r zkproto.StringsRecord
+		r.Decode(d)
+		return "children in order=[" + strings.Join(r.Strings, " ") + "]", r.Strings
+	})
+}
+
+// childOrderScenarios check the order of getChildren's names: ZooKeeper
+// lists a node's children in the iteration order of its Java HashSet
+// (datatree.OrderedChildren), which depends on their hashes, their
+// creation order and the most children the node ever had.
+func childOrderScenarios() []scenario {
+	var out []scenario
+	for _, n := range []int{3, 13, 30} {
+		out = append(out, scenario{name: fmt.Sprintf("get_children_order_%d", n), run: func(s *scen) {
+			a := s.setup()
+			a.create(s.p("p"), nil, persistent)
+			for i := range n {
+				a.create(s.p(fmt.Sprintf("p/c%d", i*7%n)), nil, persistent)
+			}
+			a.getChildrenInOrder(s.p("p"))
+			// Fewer children in a table sized for the most it had; a
+			// name created again goes to the end of its bucket.
+			for i := range n {
+				if i%3 != 0 {
+					a.delete(s.p(fmt.Sprintf("p/c%d", i)), -1)
+				}
+			}
+			a.create(s.p("p/c1"), nil, persistent)
+			a.getChildrenInOrder(s.p("p"))
+			a.create(s.p("p/x-"), nil, persistSeq)
+			a.create(s.p("p/x-"), nil, persistSeq)
+			a.getChildrenInOrder(s.p("p"))
+		}})
+	}
+	out = append(out, scenario{name: "get_children_order_system", run: func(s *scen) {
+		a := s.setup()
+		a.getChildrenInOrder("/zookeeper")
+	}})
+	return out
+}
