@@ -18,6 +18,16 @@ func (c *rawConn) getChildrenInOrder(path string) reply {
 	})
 }
 
+// getEphemeralsInOrder is getEphemerals with the paths in the order the
+// server sent them.
+func (c *rawConn) getEphemeralsInOrder(prefix string) reply {
+	return c.call(zkproto.OpGetEphemerals, &zkproto.PathOnly{Path: prefix}, fmt.Sprintf("%q in order", prefix), func(d *jute.Decoder) (string, any) {
+		var r zkproto.StringsRecord
+		r.Decode(d)
+		return "ephemerals in order=[" + strings.Join(r.Strings, " ") + "]", r.Strings
+	})
+}
+
 // childOrderScenarios check the order of getChildren's names: ZooKeeper
 // lists a node's children in the iteration order of its Java HashSet
 // (datatree.OrderedChildren), which depends on their hashes, their
@@ -46,6 +56,27 @@ func childOrderScenarios() []scenario {
 			a.getChildrenInOrder(s.p("p"))
 		}})
 	}
+	// getEphemerals lists a clone of the session's set (see
+	// ephemeralOrderScenarios), filtered by the prefix.
+	out = append(out, scenario{name: "get_ephemerals_order", run: func(s *scen) {
+		a := s.setup()
+		b := s.connect("B")
+		a.create(s.p("p"), nil, persistent)
+		a.create(s.p("q"), nil, persistent)
+		for i := range 17 {
+			dir := "p"
+			if i%4 == 1 {
+				dir = "q"
+			}
+			b.create(s.p(fmt.Sprintf("%s/e%d", dir, i)), nil, ephemeral)
+		}
+		b.delete(s.p("p/e4"), -1)
+		b.getEphemeralsInOrder("/")
+		b.getEphemeralsInOrder(s.p("p"))
+		b.getEphemeralsInOrder(" / ")
+		b.getEphemeralsInOrder(s.p("q/"))
+		a.getEphemeralsInOrder("/")
+	}})
 	out = append(out, scenario{name: "get_children_order_system", run: func(s *scen) {
 		a := s.setup()
 		a.getChildrenInOrder("/zookeeper")

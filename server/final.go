@@ -248,11 +248,15 @@ func (s *Server) read(c *conn, r *request) (zkproto.ReplyHeader, jute.Record) {
 		}
 		return hdr, &zkproto.GetAllChildrenNumberResponse{N: int32(total)}
 	case zkproto.OpGetEphemerals:
+		// In the order of DataTree.getEphemerals' clone of the session's
+		// set (datatree.CloseOrder), filtered by the prefix unless it is
+		// blank or "/" once trimmed as Java's String.trim does.
 		x := r.rec.(*zkproto.PathOnly)
-		all := t.Ephemerals(r.session)
+		all := t.CloseOrder(r.session, nil)
 		out := make([]string, 0, len(all))
+		prefix := strings.TrimFunc(x.Path, func(r rune) bool { return r <= ' ' })
 		for _, p := range all {
-			if x.Path == "" || x.Path == "/" || hasPrefix(p, x.Path) {
+			if prefix == "" || prefix == "/" || hasPrefix(p, x.Path) {
 				out = append(out, p)
 			}
 		}
