@@ -187,7 +187,11 @@ func tableSizeFor(c int) int {
 // as HashMap.hash spreads it (h ^ h>>>16).
 func javaSpreadHash(s string) uint32 {
 	var h uint32
-	for _, r := range s {
+	i := 0
+	for ; i < len(s) && s[i] < 0x80; i++ {
+		h = 31*h + uint32(s[i])
+	}
+	for _, r := range s[i:] {
 		if r >= 0x10000 {
 			r1, r2 := utf16.EncodeRune(r)
 			h = 31*h + uint32(r1)
@@ -222,36 +226,69 @@ func childTableSize(peak int) int {
 
 // OrderedChildren returns the child names of the node n at path in
 // ZooKeeper's getChildren order. Caller holds a lock.
+//
+// It sorts by bucket and looks up czxids only for buckets that hold more
+// than one child, which a table at most three quarters full keeps few.
 func (t *Tree) OrderedChildren(path string, n *Node) []string {
-	out := childNames(n)
-	if len(out) < 2 {
-		return out
+	if len(n.Children) < 2 {
+		return childNames(n)
 	}
-	mask := uint32(childTableSize(max(len(out), int(t.kidsPeak[path]))) - 1)
-	type key struct {
+	mask := uint32(childTableSize(max(len(n.Children), int(t.kidsPeak[path]))) - 1)
+	type entry struct {
+		name   string
 		bucket uint32
 		czxid  int64
 	}
-	keys := make(map[string]key, len(out))
-	for _, c := range out {
-		k := key{bucket: javaSpreadHash(c) & mask}
-		if cn := t.nodes[Join(path, c)]; cn != nil {
-			k.czxid = cn.Stat.Czxid
-		}
-		keys[c] = k
+	// A counting sort by bucket: the table has fewer than three times as
+	// many buckets as children.
+	byName := make([]entry, 0, len(n.Children))
+	start := make([]int32, mask+2)
+	for c := range n.Children {
+		b := javaSpreadHash(c) & mask
+		byName = append(byName, entry{name: c, bucket: b})
+		start[b+1]++
 	}
-	slices.SortFunc(out, func(a, b string) int {
-		ka, kb := keys[a], keys[b]
-		switch {
-		case ka.bucket != kb.bucket:
-			return int(ka.bucket) - int(kb.bucket)
-		case ka.czxid < kb.czxid:
-			return -1
-		case ka.czxid > kb.czxid:
-			return 1
+	for b := 1; b < len(start); b++ {
+		start[b] += start[b-1]
+	}
+	es := make([]entry, len(byName))
+	for _, e := range byName {
+		es[start[e.bucket]] = e
+		start[e.bucket]++
+	}
+	var key []byte
+	for i := 0; i < len(es); {
+		j := i + 1
+		for j < len(es) && es[j].bucket == es[i].bucket {
+			j++
 		}
-		return strings.Compare(a, b)
-	})
+		if j-i > 1 {
+			run := es[i:j]
+			for k := range run {
+				key = append(append(append(key[:0], path...), '/'), run[k].name...)
+				if path == "/" {
+					key = append(key[:1], run[k].name...)
+				}
+				if cn := t.nodes[string(key)]; cn != nil {
+					run[k].czxid = cn.Stat.Czxid
+				}
+			}
+			slices.SortFunc(run, func(a, b entry) int {
+				switch {
+				case a.czxid < b.czxid:
+					return -1
+				case a.czxid > b.czxid:
+					return 1
+				}
+				return strings.Compare(a.name, b.name)
+			})
+		}
+		i = j
+	}
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.name
+	}
 	return out
 }
 
