@@ -7,6 +7,10 @@ import (
 	"unicode/utf16"
 )
 
+// This file reproduces the orders in which ZooKeeper's Java hash sets list
+// names a client can see: a closing session's ephemerals (CloseOrder,
+// getEphemerals) and a node's children (OrderedChildren).
+//
 // Closing a session deletes its ephemerals in the order ZooKeeper does,
 // because that order is what other sessions' watches see (NodeDeleted, and
 // NodeChildrenChanged of each parent, one path after the other).
@@ -21,7 +25,7 @@ import (
 // order follows from the paths, their insertion order and two table sizes:
 // the session's set's, which grows with the most paths it ever held and
 // never shrinks, and the clone's, sized for the paths it copies.
-// closeOrder works those out and replays the clone. (HashMap turns a bucket
+// CloseOrder works those out and replays the clone. (HashMap turns a bucket
 // of eight or more paths into a tree, which iterates differently; at the
 // sizes where that happens by chance, the order here may differ.)
 
