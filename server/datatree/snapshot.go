@@ -2,7 +2,6 @@ package datatree
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"hash"
@@ -166,12 +165,6 @@ type Spool interface {
 	// Rewind returns a reader of everything written so far.
 	Rewind() (io.Reader, error)
 }
-
-// MemSpool is a Spool in memory.
-type MemSpool struct{ bytes.Buffer }
-
-// Rewind implements Spool.
-func (m *MemSpool) Rewind() (io.Reader, error) { return &m.Buffer, nil }
 
 // ErrSnapshotStopped is what FuzzySnapshot returns when stop said so.
 var ErrSnapshotStopped = errors.New("datatree: snapshot stopped")

@@ -3,6 +3,7 @@ package datatree
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -11,6 +12,11 @@ import (
 	"github.com/zabd/zabd/jute"
 	"github.com/zabd/zabd/jute/zkproto"
 )
+
+// memSpool is a Spool in memory.
+type memSpool struct{ bytes.Buffer }
+
+func (m *memSpool) Rewind() (io.Reader, error) { return &m.Buffer, nil }
 
 // fuzzyLoad drives random txns into a tree the way the final stage does:
 // each txn valid for the tree as it stands, applied under the write lock,
@@ -140,7 +146,7 @@ func TestFuzzySnapshotReplay(t *testing.T) {
 		before, logged := l.zxid, len(l.log)
 		var file bytes.Buffer
 		chunks := 0
-		f, err := l.tr.FuzzySnapshot(&MemSpool{}, func() map[int64]int32 { return map[int64]int32{1: 3000, 2: 4000} }, func() bool {
+		f, err := l.tr.FuzzySnapshot(&memSpool{}, func() map[int64]int32 { return map[int64]int32{1: 3000, 2: 4000} }, func() bool {
 			chunks++
 			for range 1 + l.rng.IntN(8) {
 				l.step()
@@ -188,7 +194,7 @@ func TestFuzzySnapshotQuiet(t *testing.T) {
 	if err := l.tr.WriteSnapshot(&exact, map[int64]int32{5: 6000}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := l.tr.FuzzySnapshot(&MemSpool{}, func() map[int64]int32 { return map[int64]int32{5: 6000} }, nil)
+	f, err := l.tr.FuzzySnapshot(&memSpool{}, func() map[int64]int32 { return map[int64]int32{5: 6000} }, nil)
 	if err != nil || f.Zxid != l.zxid {
 		t.Fatalf("FuzzySnapshot = %+v, %v; want zxid %d", f, err, l.zxid)
 	}
@@ -215,7 +221,7 @@ func TestFuzzySnapshotQuiet(t *testing.T) {
 	defer func(c int) { fuzzyChunkNodes = c }(fuzzyChunkNodes)
 	fuzzyChunkNodes = 10
 	calls := 0
-	_, err = l.tr.FuzzySnapshot(&MemSpool{}, func() map[int64]int32 { return nil }, func() bool { calls++; return calls == 2 })
+	_, err = l.tr.FuzzySnapshot(&memSpool{}, func() map[int64]int32 { return nil }, func() bool { calls++; return calls == 2 })
 	if err != ErrSnapshotStopped || calls != 2 {
 		t.Fatalf("stopped walk = %v after %d polls, want ErrSnapshotStopped after 2", err, calls)
 	}
