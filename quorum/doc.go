@@ -38,8 +38,11 @@
 // Ready allows (an ACK leaves only once Persisted covers it), so that a
 // leader's PROPOSALs go out while its own log syncs. On the leader the
 // committed txns go to the server before the messages, so that the snapshot
-// that follows a SNAP (taken on the final stage, server.WriteSyncSnapshot)
-// holds exactly the commits so far. A term's goroutines end with the term:
+// that follows a SNAP holds at least the commits so far: the link's writer
+// goroutine produces it (peer.syncSnapshot) after a final-stage barrier,
+// walking the live tree fuzzily (server.WriteFuzzySyncSnapshot), and the
+// learner's replay of the later commits absorbs what the walk already saw.
+// A term's goroutines end with the term:
 // the loop flushes the log, cancels the term's context, closes its listener
 // and connections, and waits for them; events of a finished term are
 // discarded.
@@ -54,7 +57,8 @@
 // zxid it wins the election and brings the others up by DIFF or SNAP; and
 // an ensemble member's dataDir starts a standalone server. Snapshots are
 // the peer's own, taken every snapCount txns (snapCount/2 plus a random
-// part, as ZooKeeper does) while it serves, the one a SNAP installed, and
+// part, as ZooKeeper does) while it serves, walked and written on a
+// goroutine of their own (peer.snapshot), the one a SNAP installed, and
 // whatever the dataDir held. With autopurge.purgeInterval set, each
 // snapshot also drops the snapshots beyond autopurge.snapRetainCount and
 // the log before the oldest kept one (at snapshot time, not on the hour);
@@ -68,8 +72,9 @@
 //
 // Learner connections carry QuorumPackets back to back in Jute's layout,
 // with no frame length (wire.go); after SNAP the leader writes the
-// snapshot stream (datatree.WriteSyncSnapshot: sessions, ACLs, nodes, then
-// "BenWasHere"), which the learner reads before the next packet.
+// snapshot stream (datatree.FuzzySnapshot.WriteSync: sessions, ACLs,
+// nodes, then "BenWasHere"), which the learner reads before the next
+// packet.
 //
 // # Not supported
 //
