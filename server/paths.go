@@ -82,11 +82,7 @@ func reservedPath(path string) bool {
 // UTF-16 chars one by one, so a character above U+FFFF goes out as its two
 // surrogates in three bytes each (CESU-8), not in UTF-8's four.
 func javaString(s string) string {
-	ascii := true
-	for i := 0; i < len(s) && ascii; i++ {
-		ascii = s[i] < utf8.RuneSelf
-	}
-	if ascii {
+	if isASCII(s) {
 		return s
 	}
 	var b []byte
@@ -103,16 +99,23 @@ func javaString(s string) string {
 	return string(b)
 }
 
+// isASCII reports whether s is all ASCII, which Java reads and writes back
+// byte for byte.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // javaNormal returns the string Java makes of s's bytes (new String(b,
 // UTF_8), javaDecodeUTF8) in UTF-8: what ZooKeeper compares and hashes an
 // ACL or auth id as. Two byte strings Java reads alike are then equal here
 // too, and javaString of the result is what ZooKeeper writes back.
 func javaNormal(s string) string {
-	ascii := true
-	for i := 0; i < len(s) && ascii; i++ {
-		ascii = s[i] < utf8.RuneSelf
-	}
-	if ascii {
+	if isASCII(s) {
 		return s
 	}
 	return string(utf16.Decode(javaDecodeUTF8(s)))
